@@ -1,0 +1,1 @@
+"""mianshi knowledge base: documents -> question items -> Chroma; retrieval. Imports nothing of ours."""

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the system packages the browser tests need (Debian chromium + CJK fonts) when they are
+# missing and we are root. Elsewhere it says what is missing; those tests then skip with a reason.
+set -u
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+fc-list 2>/dev/null | grep -qi "noto sans cjk" || need+=(fonts-noto-cjk)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "安装系统依赖 / installing: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null 2>&1 || true
+  apt-get install -y -qq "${need[@]}" >/dev/null 2>&1 || echo "WARNING: apt-get install ${need[*]} failed; browser tests will skip" >&2
+else
+  echo "WARNING: missing ${need[*]} and not root: browser tests will skip (install them with apt)." >&2
+fi
+exit 0
