@@ -1,0 +1,144 @@
+"""The question bank: load documents, link the same question across documents, save/load as JSON.
+
+The same question asked in several documents (e.g. "why divide by √d_k" appears in four) keeps
+every source as its own item and the items point at each other through ``related``, so a grader
+can use every reference.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from knowledge.loader import expand_paths, load_document
+from knowledge.schema import KnowledgeNote, LoadWarning, QuestionItem
+
+BANK_FORMAT = 1
+RELATED_MIN = 0.935
+"""Question-embedding cosine above which mutual nearest neighbours across two documents are linked."""
+RELATED_SURE = 0.965
+"""Cosine above which two questions from different documents are linked even if not mutual top-2."""
+
+
+class DocInfo(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    file: str
+    path: str
+    sha1: str
+    parser: str
+    items: int
+    notes: int
+
+
+class Bank(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    format: int = BANK_FORMAT
+    items: tuple[QuestionItem, ...] = ()
+    notes: tuple[KnowledgeNote, ...] = ()
+    warnings: tuple[LoadWarning, ...] = ()
+    documents: tuple[DocInfo, ...] = ()
+
+    def by_id(self) -> dict[str, QuestionItem]:
+        return {i.id: i for i in self.items}
+
+    def get(self, item_id: str) -> QuestionItem | None:
+        for i in self.items:
+            if i.id == item_id or i.id.startswith(item_id) and len(item_id) >= 6:
+                return i
+        return None
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(self.model_dump_json(), encoding="utf-8")
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> Bank:
+        return cls.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+@dataclass
+class LoadedDocs:
+    items: list[QuestionItem] = field(default_factory=list)
+    notes: list[KnowledgeNote] = field(default_factory=list)
+    warnings: list[LoadWarning] = field(default_factory=list)
+    documents: list[DocInfo] = field(default_factory=list)
+
+
+def bundled_seed_dir() -> Path:
+    return Path(str(resources.files("knowledge").joinpath("data/seeds")))
+
+
+def load_documents(paths: Iterable[Path], max_mb: float = 20.0,
+                   on_file: Callable[[Path], None] | None = None) -> LoadedDocs:
+    files, warnings = expand_paths(paths)
+    out = LoadedDocs(warnings=list(warnings))
+    seen_ids: set[str] = set()
+    for f in files:
+        if on_file:
+            on_file(f)
+        if f.name == "ORIGIN.md" and f.parent == bundled_seed_dir():
+            continue
+        doc = load_document(f, max_mb=max_mb)
+        out.warnings.extend(doc.warnings)
+        fresh = [i for i in doc.items if i.id not in seen_ids]
+        if len(fresh) < len(doc.items):
+            out.warnings.append(LoadWarning(file=f.name, message=f"{len(doc.items) - len(fresh)} 道题与同一文件中的题目重复，已合并"))
+        seen_ids.update(i.id for i in fresh)
+        out.items.extend(fresh)
+        out.notes.extend(doc.notes)
+        try:
+            sha = hashlib.sha1(f.read_bytes()).hexdigest()[:16]
+        except OSError:
+            sha = ""
+        out.documents.append(DocInfo(file=f.name, path=str(f), sha1=sha, parser=doc.parser,
+                                     items=len(doc.items), notes=len(doc.notes)))
+    return out
+
+
+def link_related(items: Sequence[QuestionItem], vectors: np.ndarray,
+                 min_sim: float = RELATED_MIN, sure_sim: float = RELATED_SURE) -> list[QuestionItem]:
+    """Link items of different documents that ask the same question.
+
+    Two items are linked when their question vectors are each other's top-2 match within the
+    other's document and their cosine is ≥ ``min_sim``, or their cosine is ≥ ``sure_sim``.
+    """
+    n = len(items)
+    if n == 0:
+        return []
+    sims = vectors @ vectors.T
+    files = np.array([i.source.file for i in items])
+    top2: dict[tuple[int, str], set[int]] = {}
+    for f in set(files):
+        cols = np.where(files == f)[0]
+        order = np.argsort(-sims[:, cols], axis=1)[:, :2]
+        for a in range(n):
+            top2[(a, f)] = {int(cols[j]) for j in order[a]}
+    links: list[set[int]] = [set() for _ in range(n)]
+    for a in range(n):
+        for b in range(a + 1, n):
+            if files[a] == files[b]:
+                continue
+            s = sims[a, b]
+            mutual = b in top2[(a, files[b])] and a in top2[(b, files[a])]
+            if s >= sure_sim or (mutual and s >= min_sim):
+                links[a].add(b)
+                links[b].add(a)
+    return [
+        item.model_copy(update={"related": tuple(items[j].id for j in sorted(links[k], key=lambda j: -sims[k, j]))})
+        for k, item in enumerate(items)
+    ]
+
+
+def bank_json(bank: Bank) -> str:
+    return json.dumps(bank.model_dump(mode="json"), ensure_ascii=False)

@@ -1,0 +1,197 @@
+"""The knowledge base facade the CLI, the agent and eval use: build, add, search, references."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from knowledge.bank import Bank, DocInfo, bundled_seed_dir, link_related, load_documents
+from knowledge.chunking import Chunk, chunk_item, chunk_note
+from knowledge.embeddings import E5Embedder, Embedder, OpenAIEmbedder
+from knowledge.loader import expand_paths, load_document
+from knowledge.retrieval import ChromaDenseIndex, MatchResult, QuestionMatcher, ReferenceRetriever
+from knowledge.schema import LoadWarning, QuestionItem
+from knowledge.settings import KnowledgeSettings
+from knowledge.store import ChromaStore, Record, open_client
+
+Progress = Callable[[str, int, int], None]
+"""progress(stage, done, total) — stages: 解析文档, 向量化题目, 向量化片段."""
+
+
+class BuildReport(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    items: int
+    notes: int
+    chunks: int
+    documents: tuple[DocInfo, ...]
+    warnings: tuple[LoadWarning, ...]
+    embedded: int
+    deleted: int
+    seconds: float
+
+
+def make_embedder(settings: KnowledgeSettings) -> Embedder:
+    if settings.embedding_backend == "openai":
+        import os
+
+        return OpenAIEmbedder(settings.embedding_model, settings.embedding_base_url or os.environ.get("OPENAI_BASE_URL"),
+                              os.environ.get("OPENAI_API_KEY"))
+    return E5Embedder()
+
+
+class KnowledgeBase:
+    def __init__(self, settings: KnowledgeSettings, embedder: Embedder | None = None, client: Any = None) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self._client = client
+        self._bank: Bank | None = None
+
+    # paths -----------------------------------------------------------------------------------
+    @property
+    def home(self) -> Path:
+        return self.settings.home_dir
+
+    @property
+    def bank_path(self) -> Path:
+        return self.home / "bank.json"
+
+    @property
+    def docs_dir(self) -> Path:
+        return self.home / "docs"
+
+    def default_sources(self) -> list[Path]:
+        sources = [bundled_seed_dir()]
+        if self.docs_dir.is_dir() and any(self.docs_dir.iterdir()):
+            sources.append(self.docs_dir)
+        return sources
+
+    # components ------------------------------------------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = make_embedder(self.settings)
+        return self._embedder
+
+    @cached_property
+    def store(self) -> ChromaStore:
+        client = self._client or open_client(self.home, self.settings.chroma_url)
+        return ChromaStore(client, self.embedder)
+
+    def is_built(self) -> bool:
+        return self.bank_path.exists()
+
+    def bank(self) -> Bank:
+        if self._bank is None:
+            self._bank = Bank.load(self.bank_path)
+        return self._bank
+
+    def ensure_built(self, progress: Progress | None = None) -> Bank:
+        if not self.is_built():
+            self.build(progress=progress)
+        return self.bank()
+
+    # build -----------------------------------------------------------------------------------
+    def build(self, docs: Sequence[Path] | None = None, rebuild: bool = False, progress: Progress | None = None) -> BuildReport:
+        start = time.perf_counter()
+        sources = list(docs) if docs else self.default_sources()
+        files, _ = expand_paths(sources)
+        done = 0
+
+        def on_file(_: Path) -> None:
+            nonlocal done
+            done += 1
+            if progress:
+                progress("解析文档", done, len(files))
+
+        loaded = load_documents(sources, max_mb=self.settings.max_doc_mb, on_file=on_file)
+        if rebuild:
+            for kind in ("questions", "chunks"):
+                try:
+                    self.store.client.delete_collection(self.store.collection(kind).name)
+                except Exception:
+                    pass
+            self.store._collections.clear()
+        q_records = [
+            Record(id=i.id, text=i.question, metadata={"file": i.source.file, "line": i.source.line, "topic": i.topic},
+                   content_hash=i.content_hash())
+            for i in loaded.items
+        ]
+        q_sync = self.store.sync("questions", q_records, as_query=True,
+                                 progress=(lambda d, t: progress("向量化题目", d, t)) if progress else None)
+        vectors = self.store.vectors("questions", [i.id for i in loaded.items])
+        items = link_related(loaded.items, vectors)
+        chunks = chunks_of(items, loaded.notes)
+        c_records = [
+            Record(id=c.id, text=c.text, metadata={"owner_id": c.owner_id, "kind": c.kind, "file": c.file,
+                                                   "line": c.line, "topic": c.topic}, content_hash=c.content_hash)
+            for c in chunks
+        ]
+        c_sync = self.store.sync("chunks", c_records,
+                                 progress=(lambda d, t: progress("向量化片段", d, t)) if progress else None)
+        bank = Bank(items=tuple(items), notes=tuple(loaded.notes), warnings=tuple(loaded.warnings),
+                    documents=tuple(loaded.documents))
+        bank.save(self.bank_path)
+        self._bank = bank
+        self.__dict__.pop("_matcher", None)
+        self.__dict__.pop("_references", None)
+        return BuildReport(items=len(items), notes=len(loaded.notes), chunks=len(chunks), documents=bank.documents,
+                           warnings=bank.warnings, embedded=q_sync.embedded + c_sync.embedded,
+                           deleted=q_sync.deleted + c_sync.deleted, seconds=round(time.perf_counter() - start, 3))
+
+    def add(self, paths: Sequence[Path], progress: Progress | None = None) -> tuple[BuildReport, list[LoadWarning]]:
+        """Copy documents into MIANSHI_HOME/docs (keeping the earlier ones) and rebuild incrementally.
+
+        A document in which nothing is recognised is not added; its warnings are returned.
+        """
+        files, rejected = expand_paths(paths)
+        self.docs_dir.mkdir(parents=True, exist_ok=True)
+        for f in files:
+            doc = load_document(f, max_mb=self.settings.max_doc_mb)
+            if not doc.items and not doc.notes:
+                rejected.extend(doc.warnings)
+                continue
+            target = self.docs_dir / f.name
+            if target.exists() and target.read_bytes() != f.read_bytes():
+                stem, n = f.stem, 2
+                while (self.docs_dir / f"{stem}-{n}{f.suffix}").exists():
+                    n += 1
+                target = self.docs_dir / f"{stem}-{n}{f.suffix}"
+            shutil.copyfile(f, target)
+        return self.build(progress=progress), rejected
+
+    # retrieval -------------------------------------------------------------------------------
+    @cached_property
+    def _matcher(self) -> QuestionMatcher:
+        bank = self.ensure_built()
+        return QuestionMatcher(bank.items, ChromaDenseIndex(self.store, "questions"), self.embedder,
+                               threshold=self.settings.match_threshold)
+
+    @cached_property
+    def _references(self) -> ReferenceRetriever:
+        bank = self.ensure_built()
+        return ReferenceRetriever(chunks_of(bank.items, bank.notes), ChromaDenseIndex(self.store, "chunks"), self.embedder)
+
+    def search(self, query: str, k: int = 5, mode: str = "hybrid") -> MatchResult:
+        return self._matcher.search(query, k=k, mode=mode)
+
+    def references(self, item: QuestionItem, k: int = 4) -> list[Chunk]:
+        return self._references.for_item(item, k=k)
+
+    def search_chunks(self, query: str, k: int = 4) -> list[Chunk]:
+        return self._references.search(query, k=k)
+
+
+def chunks_of(items: Sequence[QuestionItem], notes: Sequence[Any]) -> list[Chunk]:
+    out: list[Chunk] = []
+    for i in items:
+        out.extend(chunk_item(i))
+    for n in notes:
+        out.extend(chunk_note(n))
+    return out
