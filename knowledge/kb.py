@@ -15,7 +15,7 @@ from knowledge.bank import Bank, DocInfo, bundled_seed_dir, link_related, load_d
 from knowledge.chunking import Chunk, chunk_item, chunk_note
 from knowledge.embeddings import E5Embedder, Embedder, OpenAIEmbedder
 from knowledge.loader import expand_paths, load_document
-from knowledge.retrieval import ChromaDenseIndex, MatchResult, QuestionMatcher, ReferenceRetriever
+from knowledge.retrieval import ChromaDenseIndex, MatchResult, OwnerIndex, QuestionMatcher, ReferenceRetriever
 from knowledge.schema import LoadWarning, QuestionItem
 from knowledge.settings import KnowledgeSettings
 from knowledge.store import ChromaStore, Record, open_client
@@ -171,7 +171,8 @@ class KnowledgeBase:
     def _matcher(self) -> QuestionMatcher:
         bank = self.ensure_built()
         return QuestionMatcher(bank.items, ChromaDenseIndex(self.store, "questions"), self.embedder,
-                               threshold=self.settings.match_threshold)
+                               threshold=self.settings.match_threshold,
+                               answers=OwnerIndex(ChromaDenseIndex(self.store, "chunks")))
 
     @cached_property
     def _references(self) -> ReferenceRetriever:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from knowledge.schema import (
@@ -45,7 +46,7 @@ class ItemDraft:
         answer = "\n".join(self.answer_lines).strip()
         points = [strip_markdown(p) for p in self.key_points if p.strip()]
         if not points and answer:
-            points = split_claims(answer)
+            points = split_claims(strip_code_fences(answer))
         question = strip_markdown(self.question).strip()
         return QuestionItem(
             id=make_id("q", file, question),
@@ -61,6 +62,15 @@ class ItemDraft:
             companies=tuple(dict.fromkeys(self.companies)),
             source=SourceRef(file=file, line=self.line, number=self.number),
         )
+
+
+_CODE_FENCE = re.compile(r"^(```|~~~)\s*[A-Za-z+#]+[^\n]*\n.*?^\1\s*$", re.M | re.S)
+
+
+def strip_code_fences(text: str) -> str:
+    """Drop fenced blocks that declare a language (code); plain fences keep their text."""
+    text = _CODE_FENCE.sub("", text)
+    return "\n".join(line for line in text.splitlines() if not line.strip().startswith(("```", "~~~")))
 
 
 def fenced_lines(lines: list[str]) -> tuple[list[bool], int | None]:
