@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import time
 from collections.abc import Callable, Sequence
@@ -120,7 +121,7 @@ class KnowledgeBase:
             self.store._collections.clear()
         q_records = [
             Record(id=i.id, text=i.question, metadata={"file": i.source.file, "line": i.source.line, "topic": i.topic},
-                   content_hash=i.content_hash())
+                   content_hash=text_hash(i.question))
             for i in loaded.items
         ]
         q_sync = self.store.sync("questions", q_records, as_query=True,
@@ -187,6 +188,10 @@ class KnowledgeBase:
 
     def search_chunks(self, query: str, k: int = 4) -> list[Chunk]:
         return self._references.search(query, k=k)
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
 def chunks_of(items: Sequence[QuestionItem], notes: Sequence[Any]) -> list[Chunk]:

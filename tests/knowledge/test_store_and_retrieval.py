@@ -1,0 +1,83 @@
+"""Chroma embedded for real: build, reopen, incremental rebuild, retrieval and linking."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from knowledge.bank import bundled_seed_dir
+from knowledge.kb import KnowledgeBase
+from knowledge.settings import KnowledgeSettings
+from tests.conftest import DOCS
+
+
+def test_bundled_bank_has_204_items_and_30_notes(kb) -> None:  # type: ignore[no-untyped-def]
+    bank = kb.bank()
+    assert len(bank.items) == 204 and len(bank.notes) == 30
+    assert kb.store.count("questions") == 204
+    assert kb.store.count("chunks") >= 234
+
+
+def test_reopen_is_a_no_change_rebuild(built_home: Path, tmp_path: Path) -> None:
+    home = tmp_path / "h"
+    shutil.copytree(built_home, home)
+    report = KnowledgeBase(KnowledgeSettings(home=home)).build()
+    assert report.items == 204 and report.embedded == 0 and report.deleted == 0
+
+
+def test_incremental_rebuild_embeds_only_the_changed_document(built_home: Path, tmp_path: Path) -> None:
+    home = tmp_path / "h"
+    shutil.copytree(built_home, home)
+    docs = tmp_path / "docs"
+    shutil.copytree(bundled_seed_dir(), docs)
+    kb = KnowledgeBase(KnowledgeSettings(home=home))
+    first = kb.build(docs=[docs])
+    assert first.embedded == 0
+    path = docs / "000_61e20c8023ccc1c3.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("标准解法是减去最大值", "标准解法是先减去最大值"), encoding="utf-8")
+    second = kb.build(docs=[docs])
+    assert second.embedded == 1  # one chunk; the question text (and its vector) did not change
+    (docs / "001_04bb12059e8ab811.txt").unlink()
+    third = kb.build(docs=[docs])
+    assert third.items == 174 and third.deleted >= 60 and third.embedded == 0
+
+
+def test_same_question_across_documents_is_linked(kb) -> None:  # type: ignore[no-untyped-def]
+    bank = kb.bank()
+    by_ref = {i.source.ref: i for i in bank.items}
+    ln = by_ref["000:24"]  # LayerNorm vs BatchNorm appears in four documents
+    related_refs = {bank.by_id()[r].source.ref for r in ln.related}
+    assert {"002:9", "003:23", "004:11"} <= related_refs
+    # links are symmetric and never within one document
+    for item in bank.items:
+        for r in item.related:
+            other = bank.by_id()[r]
+            assert item.id in other.related and other.source.file != item.source.file
+
+
+def test_search_finds_paraphrase_and_rejects_off_bank(kb) -> None:  # type: ignore[no-untyped-def]
+    hit = kb.search("为啥attention打分要除个根号dk")
+    assert hit.matched and hit.hits[0].source in {"000:16", "002:10", "003:21", "004:4"}
+    assert 0.5 <= hit.confidence <= 1.0
+    off = kb.search("MySQL 的 B+ 树索引为什么比哈希索引更适合范围查询")
+    assert not off.matched and off.confidence < 0.5
+
+
+def test_reference_retrieval_gives_unanswered_002_questions_material(kb) -> None:  # type: ignore[no-untyped-def]
+    bank = kb.bank()
+    q = next(i for i in bank.items if i.source.ref == "002:10")
+    assert not q.has_reference
+    chunks = kb.references(q, k=4)
+    owners = {c.owner_id for c in chunks}
+    assert owners & set(q.related), "related items' references come first"
+    assert any("√" in c.text or "方差" in c.text for c in chunks)
+    assert q.id not in owners
+
+
+def test_user_document_is_added_and_earlier_ones_kept(home_copy: Path) -> None:
+    kb = KnowledgeBase(KnowledgeSettings(home=home_copy))
+    report, rejected = kb.add([DOCS / "qa_zh.txt", DOCS / "h2_numbered.md"])
+    assert rejected == [] and report.items == 204 + 6 + 5
+    assert (home_copy / "docs" / "qa_zh.txt").exists()
+    again = KnowledgeBase(KnowledgeSettings(home=home_copy)).build()
+    assert again.items == 215 and again.embedded == 0
