@@ -52,7 +52,7 @@ class Bank(BaseModel):
 
     def get(self, item_id: str) -> QuestionItem | None:
         for i in self.items:
-            if i.id == item_id or i.id.startswith(item_id) and len(item_id) >= 6:
+            if i.id == item_id or (i.id.startswith(item_id) and len(item_id) >= 6):
                 return i
         return None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shutil
 import time
@@ -114,10 +115,8 @@ class KnowledgeBase:
         loaded = load_documents(sources, max_mb=self.settings.max_doc_mb, on_file=on_file)
         if rebuild:
             for kind in ("questions", "chunks"):
-                try:
+                with contextlib.suppress(Exception):
                     self.store.client.delete_collection(self.store.collection(kind).name)
-                except Exception:
-                    pass
             self.store._collections.clear()
         q_records = [
             Record(id=i.id, text=i.question, metadata={"file": i.source.file, "line": i.source.line, "topic": i.topic},

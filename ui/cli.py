@@ -7,9 +7,9 @@ import os
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-import typer  # noqa: E402
+import typer
 
-from ui import kb_commands  # noqa: E402
+from ui import kb_commands
 
 app = typer.Typer(
     name="mianshi",

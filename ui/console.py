@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Iterator
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -16,8 +16,8 @@ err = Console(stderr=True, soft_wrap=True)
 def stage_progress() -> Iterator[object]:
     """A progress(stage, done, total) callback drawing one bar per stage on stderr."""
     bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=err, transient=False, disable=not err.is_terminal and False)
-    tasks: dict[str, int] = {}
+                    console=err, transient=False)
+    tasks: dict[str, TaskID] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
         if stage not in tasks:

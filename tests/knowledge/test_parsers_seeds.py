@@ -84,7 +84,7 @@ def test_003_cards_carry_difficulty_tags_companies_and_points(docs) -> None:  # 
     assert q21.tags[:2] == ("Attention", "Scaled")
     assert q21.companies == ("字节", "美团")
     assert "高频" in q21.tags
-    assert [kp.text for kp in q21.key_points][0] == "防止点积结果过大导致softmax梯度消失"
+    assert next(kp.text for kp in q21.key_points) == "防止点积结果过大导致softmax梯度消失"
     assert q21.topic == "Transformer 架构基础"
     q96 = next(i for i in items if i.source.number == "96")
     assert len(q96.key_points) == 4  # numbered 考点 list
