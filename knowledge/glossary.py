@@ -128,3 +128,34 @@ def expand(text: str, limit: int = 12) -> str:
     lowered = text.lower()
     extra = [t for g in seen_groups for t in g[:3] if t.lower() not in lowered][:limit]
     return f"{text}（{' '.join(extra)}）" if extra else text
+
+
+def _term_regex(term: str) -> str:
+    if re.fullmatch(r"[A-Za-z][A-Za-z0-9 \-]*", term):
+        suffix = r"(?:s|es|d|ed|ing|ly|ation|ations|ize|izes|ized)?" if len(term) >= 4 else ""
+        return r"(?<![A-Za-z])" + re.escape(term) + suffix + r"(?![A-Za-z])"
+    if re.fullmatch(r"[A-Za-z0-9 .\-_()√]+", term):
+        return r"(?<![A-Za-z0-9])" + re.escape(term) + r"(?![A-Za-z0-9])"
+    return re.escape(term)
+
+
+class TermMatcher:
+    """Finds which synonym groups a text mentions (word boundaries for Latin terms, English inflections)."""
+
+    def __init__(self, groups: tuple[tuple[str, ...], ...]) -> None:
+        self.groups = groups
+        index: dict[str, int] = {}
+        for n, group in enumerate(groups):
+            for term in group:
+                index.setdefault(term.lower(), n)
+        terms = sorted(index, key=len, reverse=True)
+        self._index = index
+        self._re = re.compile("|".join(f"({_term_regex(t)})" for t in terms), re.I)
+        self._order = terms
+
+    def groups_in(self, text: str) -> set[int]:
+        found: set[int] = set()
+        for m in self._re.finditer(text):
+            term = self._order[m.lastindex - 1] if m.lastindex else m.group(0).lower()
+            found.add(self._index[term])
+        return found
