@@ -9,7 +9,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 import typer
 
-from ui import kb_commands
+from ui import chat_commands, eval_commands, kb_commands
 
 app = typer.Typer(
     name="mianshi",
@@ -19,6 +19,10 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(kb_commands.app, name="kb")
+app.command("chat")(chat_commands.chat)
+app.command("history")(chat_commands.history)
+app.command("report")(chat_commands.report)
+app.add_typer(eval_commands.app, name="eval")
 
 
 def main() -> None:

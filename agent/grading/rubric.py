@@ -36,9 +36,10 @@ VERSION = "rubric-1.0"
 @dataclass(frozen=True)
 class RubricParams:
     covered_at: float = 0.45
-    partial_at: float = 0.18
+    partial_at: float = 0.2
     main_point_weight: float = 1.0
-    curve: tuple[tuple[float, float], ...] = ((0.0, 1.5), (0.25, 3.5), (0.5, 7.0), (0.75, 7.9), (1.0, 8.8))
+    curve: tuple[tuple[float, float], ...] = ((0.0, 1.0), (0.25, 3.0), (0.5, 7.0), (0.75, 7.9), (1.0, 8.8))
+    """Weighted key-point coverage -> base score (fitted on the dev split of eval/datasets/gold.jsonl)."""
     depth_bonus: float = 0.5
     long_depth_bonus: float = 1.0
     long_chars: int = 150

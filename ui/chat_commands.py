@@ -1,0 +1,145 @@
+"""`mianshi chat`, `mianshi history`, `mianshi report`: the interview in the terminal."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.panel import Panel
+from rich.table import Table
+
+from agent.domain import InterviewConfig
+from agent.grading.model import Grade
+from agent.interviewer import Interviewer, SessionNotFound, TurnResult
+from ui.console import err, out
+from ui.kb_commands import ready_kb
+from ui.services import fresh_interviewer
+
+
+def _difficulty(value: str) -> tuple[int, int]:
+    try:
+        lo, _, hi = value.partition("-")
+        pair = (int(lo), int(hi or lo))
+    except ValueError:
+        raise typer.BadParameter("格式为 LO-HI，如 2-4") from None
+    if not (1 <= pair[0] <= pair[1] <= 5):
+        raise typer.BadParameter("难度在 1-5 之间，且 LO ≤ HI")
+    return pair
+
+
+def show_grade(grade: Grade) -> None:
+    table = Table(title=f"评分 {grade.score}/10 · {grade.verdict} · {grade.grader}", show_lines=False)
+    table.add_column("要点")
+    table.add_column("判定")
+    table.add_column("回答中的证据", overflow="fold")
+    marks = {"covered": "[green]✓ 答到[/green]", "partial": "[yellow]△ 部分[/yellow]", "missed": "[red]✗ 缺失[/red]"}
+    for k in grade.key_points:
+        table.add_row(k.text, marks[k.verdict], k.evidence or "-")
+    out.print(table)
+    if grade.flags:
+        out.print(f"[dim]标记：{', '.join(grade.flags)}[/dim]")
+
+
+def show_turn(result: TurnResult) -> None:
+    if result.grade is not None:
+        show_grade(result.grade)
+    for m in result.messages:
+        out.print(Panel(m, title="面试官", border_style="cyan"))
+
+
+def chat(
+    topic: Annotated[list[str] | None, typer.Option("--topic", "-t", help="主题/章节/标签（可多次），如 -t RoPE -t 训练技术")] = None,
+    n: Annotated[int, typer.Option("-n", min=1, max=50, help="题目数")] = 5,
+    difficulty: Annotated[str, typer.Option("--difficulty", "-d", help="难度范围 LO-HI（1-5）")] = "1-5",
+    company: Annotated[list[str] | None, typer.Option("--company", help="只出这些公司考过的题")] = None,
+    follow_ups: Annotated[int, typer.Option("--follow-ups", min=0, max=3, help="每题最多追问次数")] = 1,
+    resume: Annotated[str | None, typer.Option("--resume", help="继续之前的会话（会话 ID 见 mianshi history）")] = None,
+    review: Annotated[bool, typer.Option("--review", help="复习模式：优先重问之前得分低、到期复习的题")] = False,
+    seed: Annotated[int, typer.Option("--seed", help="出题随机种子")] = 0,
+) -> None:
+    """终端模拟面试。输入回答后回车；可输入 提示 / 跳过 / 结束，或先问题目的意思。
+
+    标准输入不是终端时，每一行是候选人的一条消息（可用脚本驱动整场面试）。
+    """
+    ready_kb()
+    iv = fresh_interviewer()
+    try:
+        if resume:
+            result = iv.resume(resume)
+            out.print(f"[bold]继续会话 {resume}[/bold]")
+        else:
+            config = InterviewConfig(topics=tuple(topic or ()), difficulty=_difficulty(difficulty),
+                                     companies=tuple(company or ()), n_questions=n, follow_up_budget=follow_ups,
+                                     review=review, seed=seed)
+            result = iv.start(config)
+    except SessionNotFound:
+        err.print(f"[red]找不到会话 {resume}[/red]：用 `mianshi history` 查看会话 ID")
+        raise typer.Exit(1) from None
+    sid = result.session.id
+    err.print(f"[dim]会话 ID：{sid}（中断后可用 mianshi chat --resume {sid} 继续）[/dim]")
+    show_turn(result)
+    interactive = sys.stdin.isatty()
+    while not result.finished:
+        try:
+            line = input("你> ") if interactive else sys.stdin.readline()
+        except (EOFError, KeyboardInterrupt):
+            line = ""
+        if not interactive and line == "":
+            err.print(f"[yellow]输入结束，会话已保存；继续：mianshi chat --resume {sid}[/yellow]")
+            return
+        text = line.strip()
+        if not text:
+            continue
+        if not interactive:
+            out.print(f"[bold]候选人>[/bold] {text}")
+        result = iv.answer(sid, text)
+        show_turn(result)
+    report = iv.report(sid)
+    out.print(f"[bold]平均 {report.mean_score} 分（{report.verdict}）[/bold]　报告：mianshi report {sid}")
+
+
+def history(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON（含每个会话的轮次与得分）")] = False) -> None:
+    """历史会话：日期、题数、平均分、是否完成。"""
+    iv = fresh_interviewer()
+    sessions = iv.sessions()
+    if as_json:
+        data = []
+        for s in sessions:
+            row = s.model_dump()
+            row["finished"] = s.status == "finished"
+            row["turns"] = iv.history.turns(s.id)
+            data.append(row)
+        print(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    table = Table(title=f"历史会话（{len(sessions)}）")
+    for col in ("会话", "开始时间", "题数", "平均分", "状态", "考官"):
+        table.add_column(col)
+    for s in sessions:
+        table.add_row(s.id, s.created_at[:19].replace("T", " "), str(s.answered),
+                      "-" if s.mean_score is None else f"{s.mean_score:.1f}", "完成" if s.status == "finished" else "未完成",
+                      s.backend)
+    out.print(table)
+
+
+def report(
+    session: Annotated[str, typer.Argument(help="会话 ID")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="md | html | json")] = "md",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="写入文件（默认打印）")] = None,
+) -> None:
+    """导出某次面试的报告（Markdown / HTML / JSON）。"""
+    if fmt not in ("md", "html", "json"):
+        raise typer.BadParameter("格式只能是 md、html 或 json")
+    iv: Interviewer = fresh_interviewer()
+    try:
+        text = iv.render_report(session, fmt)  # type: ignore[arg-type]
+    except SessionNotFound:
+        err.print(f"[red]找不到会话 {session}[/red]：用 `mianshi history` 查看会话 ID")
+        raise typer.Exit(1) from None
+    if output:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"报告已写入 {output}")
+    else:
+        print(text)
