@@ -8,7 +8,6 @@ The handlers are the pure engine functions; the runtime (bank, grader, context) 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
@@ -40,8 +39,8 @@ class Runtime:
     grade: engine.GradeFn
     context: engine.ContextFn
     backend: str
-    rephrase: Callable[[SessionState, engine.Step, str], engine.Step] | None = None
-    """LLM mode: turns the engine's step into the agent's phrasing (see agent/llm_agent.py)."""
+    agent: Any = None
+    """LLM mode: an AgentInterviewer whose tool-calling agent runs the answer turn (agent/llm_agent.py)."""
 
 
 def _out(step: engine.Step) -> GraphState:
@@ -66,10 +65,9 @@ def build_graph(runtime: Runtime, checkpointer: SqliteSaver) -> Any:
     def answer(state: GraphState) -> GraphState:
         session = SessionState.model_validate(state["session"])
         text = state.get("inbox", "")
-        step = engine.on_answer(session, text, runtime.bank, runtime.grade, runtime.context)
-        if runtime.rephrase is not None:
-            step = runtime.rephrase(session, step, text)
-        return _out(step)
+        if runtime.agent is not None:
+            return _out(runtime.agent.answer(session, text, runtime))
+        return _out(engine.on_answer(session, text, runtime.bank, runtime.grade, runtime.context))
 
     def skip(state: GraphState) -> GraphState:
         return _out(engine.on_skip(SessionState.model_validate(state["session"]), runtime.bank))

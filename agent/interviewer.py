@@ -97,12 +97,13 @@ class Interviewer:
         def context(item: QuestionItem, cap: float | None) -> GradingContext:
             return self.examiner.context(item, 1.0, cap)
 
-        rephrase = None
+        agent = None
         if self.chat_model is not None:
-            from agent.llm_agent import AgentPhraser
+            from agent.llm_agent import AgentInterviewer
 
-            rephrase = AgentPhraser(self.chat_model, self.examiner, self.grader).rephrase
-        runtime = Runtime(bank=self.bank, grade=grade, context=context, backend=self.backend, rephrase=rephrase)
+            agent = AgentInterviewer(self.chat_model, self.examiner, self.grader)
+        self.agent = agent
+        runtime = Runtime(bank=self.bank, grade=grade, context=context, backend=self.backend, agent=agent)
         return build_graph(runtime, open_checkpointer(self.settings.home_dir / "checkpoints.sqlite"))
 
     # the interview -----------------------------------------------------------------------------

@@ -21,6 +21,7 @@ class AgentSettings(BaseSettings):
     llm_timeout: float = Field(default=60.0, gt=0)
     llm_max_retries: int = Field(default=2, ge=0, le=10)
     llm_temperature: float = 0.0
+    llm_max_tokens: int = Field(default=1024, ge=16, le=32768)
 
     @property
     def home_dir(self) -> Path:
