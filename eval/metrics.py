@@ -30,14 +30,14 @@ def _ranks(x: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def spearman(a: Sequence[float], b: Sequence[float]) -> float:
+def spearman(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> float:
     ra, rb = _ranks(np.asarray(a, float)), _ranks(np.asarray(b, float))
     if ra.std() == 0 or rb.std() == 0:
         return 0.0
     return float(np.corrcoef(ra, rb)[0, 1])
 
 
-def quadratic_weighted_kappa(a: Sequence[float], b: Sequence[float], lo: int = 0, hi: int = 10) -> float:
+def quadratic_weighted_kappa(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray, lo: int = 0, hi: int = 10) -> float:
     x = np.clip(np.rint(np.asarray(a, float)), lo, hi).astype(int) - lo
     y = np.clip(np.rint(np.asarray(b, float)), lo, hi).astype(int) - lo
     k = hi - lo + 1

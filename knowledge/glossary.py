@@ -153,6 +153,16 @@ class TermMatcher:
         self._re = re.compile("|".join(f"({_term_regex(t)})" for t in terms), re.I)
         self._order = terms
 
+    def lookup(self, token: str) -> int | None:
+        """The group of a single token (exact term, or an English inflection of one), by dictionary."""
+        low = token.lower()
+        if low in self._index:
+            return self._index[low]
+        for suffix in ("s", "es", "d", "ed", "ing", "ly"):
+            if low.endswith(suffix) and len(low) - len(suffix) >= 4 and low[: -len(suffix)] in self._index:
+                return self._index[low[: -len(suffix)]]
+        return None
+
     def groups_in(self, text: str) -> set[int]:
         found: set[int] = set()
         for m in self._re.finditer(text):

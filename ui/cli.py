@@ -9,7 +9,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 import typer
 
-from ui import chat_commands, eval_commands, kb_commands
+from ui import chat_commands, eval_commands, kb_commands, web_commands
 
 app = typer.Typer(
     name="mianshi",
@@ -23,6 +23,7 @@ app.command("chat")(chat_commands.chat)
 app.command("history")(chat_commands.history)
 app.command("report")(chat_commands.report)
 app.add_typer(eval_commands.app, name="eval")
+app.command("ui")(web_commands.ui)
 
 
 def main() -> None:

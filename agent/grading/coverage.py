@@ -29,9 +29,15 @@ def canonical_tokens(text: str) -> frozenset[str]:
     groups = m.groups_in(text)
     toks = {f"§{g}" for g in groups}
     for t in tokenize(text):
-        g = m.groups_in(t)
+        g = _token_groups(t)
         toks.update(f"§{x}" for x in g) if g else toks.add(t)
     return frozenset(toks)
+
+
+@lru_cache(maxsize=200000)
+def _token_groups(token: str) -> frozenset[int]:
+    """Synonym groups one token mentions (tokens repeat across answers, so this is cached)."""
+    return frozenset(matcher().groups_in(token))
 
 
 def cjk_bigrams(text: str) -> set[str]:

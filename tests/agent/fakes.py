@@ -13,11 +13,12 @@ from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import Field
 
 
 class ScriptedChatModel(GenericFakeChatModel):
     script: list[Any]
-    received: list[list[BaseMessage]] = []
+    received: list[list[BaseMessage]] = Field(default_factory=list)
     model_name: str = "scripted"
 
     def __init__(self, script: Sequence[Any], **kw: Any) -> None:

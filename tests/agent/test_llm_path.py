@@ -93,6 +93,7 @@ def test_llm_grader_falls_back_flagged_never_invents(home_copy: Path) -> None:
 def test_llm_grader_timeout_falls_back(home_copy: Path) -> None:
     g, model, ex = _grader(home_copy, [TimeoutError("read timed out")])
     e = ex.examine("为什么要除以 √d？", "方差", grader=g)
+    model.assert_used_up()
     assert "llm_fallback" in e.grade.flags and "TimeoutError" in e.grade.feedback
 
 
