@@ -315,3 +315,46 @@ def print_agreement(result: AgreementRun, split: str) -> None:
     for kind, (n, label, predicted) in a.per_kind.items():
         kinds.add_row(escape(kind), str(n), f"{label:.2f}", f"{predicted:.2f}")
     out.print(kinds)
+
+
+@app.command("simulate")
+def simulate_command(
+    persona: Annotated[list[str], typer.Option("--persona", "-p", help="模拟候选人：strong|partial|wrong|empty|gibberish|injection|repeat|all（可多次）")],
+    n: Annotated[int, typer.Option("-n", min=1, max=200, help="每种候选人跑几场面试")] = 3,
+    questions: Annotated[int, typer.Option("--questions", min=1, max=20, help="每场题数")] = 3,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """用模拟候选人跑完整面试，检查面试官的不变量（注入不加分、空答≤1、漏点会追问、不重复出题、每轮都保存）。
+
+    在临时目录里记录历史，不影响你的面试记录。任一不变量失败则退出码为 1。
+    """
+    import json as _json
+
+    from eval.simulate import PERSONAS, simulate
+    from knowledge.kb import KnowledgeBase
+    from knowledge.settings import KnowledgeSettings
+
+    chosen = list(PERSONAS) if "all" in persona else persona
+    unknown = [p for p in chosen if p not in PERSONAS]
+    if unknown:
+        fatal(f"未知的候选人类型：{', '.join(unknown)}（可选：{', '.join(PERSONAS)}、all）")
+    kb = KnowledgeBase(KnowledgeSettings())
+    kb.ensure_built()
+    results = []
+    with grading_bar() as bar:
+        task = bar.add_task("模拟面试", total=n * len(chosen))
+        for p in chosen:
+            results.append(simulate(kb, p, n, questions, on_interview=lambda _: bar.advance(task)))
+    if as_json:
+        print(_json.dumps([r.model_dump() | {"ok": r.ok} for r in results], ensure_ascii=False, indent=1))
+    else:
+        table = Table(title="模拟候选人：不变量检查")
+        for col in ("候选人", "场次", "回答", "平均分", "追问", "注入不加分", "空答≤1", "漏点追问", "不重复", "全部保存"):
+            table.add_column(col)
+        for r in results:
+            cells = [f"{p}/{c}" if c else "-" for p, c in r.checks.values()]
+            table.add_row(r.persona, str(r.interviews), str(r.answers), f"{r.mean_score:.2f}", str(r.follow_ups), *cells)
+        out.print(table)
+    if not all(r.ok for r in results):
+        err.print("[red]有不变量未通过[/red]")
+        raise typer.Exit(1)

@@ -80,6 +80,8 @@ def is_keyword_list(answer: str) -> bool:
     if len(parts) < 3:
         return False
     def term_like(p: str) -> bool:
+        if re.search(r"\S\s*[：:]\s*\S", p):  # "FP16：快但容易溢出" explains a term
+            return False
         cjk = sum(1 for ch in p if "\u4e00" <= ch <= "\u9fff")
         words = len(re.findall(r"[A-Za-z0-9][A-Za-z0-9\-_.]*", p))
         return cjk <= 8 and words <= 3 and content_chars(p) <= 24
