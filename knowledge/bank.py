@@ -107,35 +107,46 @@ def load_documents(paths: Iterable[Path], max_mb: float = 20.0,
 
 
 def link_related(items: Sequence[QuestionItem], vectors: np.ndarray,
-                 min_sim: float = RELATED_MIN, sure_sim: float = RELATED_SURE) -> list[QuestionItem]:
+                 min_sim: float = RELATED_MIN, sure_sim: float = RELATED_SURE, block: int = 1024) -> list[QuestionItem]:
     """Link items of different documents that ask the same question.
 
     Two items are linked when their question vectors are each other's top-2 match within the
     other's document and their cosine is ≥ ``min_sim``, or their cosine is ≥ ``sure_sim``.
+    Blocked matrix products keep memory at block × n and never loop over all pairs.
     """
     n = len(items)
     if n == 0:
         return []
-    sims = vectors @ vectors.T
-    files = np.array([i.source.file for i in items])
-    top2: dict[tuple[int, str], set[int]] = {}
-    for f in set(files):
-        cols = np.where(files == f)[0]
-        order = np.argsort(-sims[:, cols], axis=1)[:, :2]
-        for a in range(n):
-            top2[(a, f)] = {int(cols[j]) for j in order[a]}
-    links: list[set[int]] = [set() for _ in range(n)]
-    for a in range(n):
-        for b in range(a + 1, n):
-            if files[a] == files[b]:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    file_ids = {f: k for k, f in enumerate(dict.fromkeys(i.source.file for i in items))}
+    files = np.array([file_ids[i.source.file] for i in items])
+    members = [np.where(files == f)[0] for f in range(len(file_ids))]
+    # pass 1: for every item and document, the 2nd-best cosine into that document (its top-2 bar)
+    second = np.full((n, len(members)), np.inf, dtype=np.float32)
+    for start in range(0, n, block):
+        sims = vectors[start:start + block] @ vectors.T
+        for f, cols in enumerate(members):
+            sub = sims[:, cols]
+            if sub.shape[1] >= 2:
+                second[start:start + block, f] = -np.partition(-sub, 1, axis=1)[:, 1]
+            else:
+                second[start:start + block, f] = sub[:, 0]
+    # pass 2: candidate pairs above min_sim in different documents, mutual top-2 or sure
+    links: list[dict[int, float]] = [{} for _ in range(n)]
+    for start in range(0, n, block):
+        sims = vectors[start:start + block] @ vectors.T
+        rows, cols = np.where(sims >= min_sim)
+        for r, b in zip(rows.tolist(), cols.tolist(), strict=True):
+            a = start + r
+            if files[a] == files[b] or b <= a:
                 continue
-            s = sims[a, b]
-            mutual = b in top2[(a, files[b])] and a in top2[(b, files[a])]
-            if s >= sure_sim or (mutual and s >= min_sim):
-                links[a].add(b)
-                links[b].add(a)
+            s = float(sims[r, b])
+            mutual = s >= second[a, files[b]] and s >= second[b, files[a]]
+            if s >= sure_sim or mutual:
+                links[a][b] = s
+                links[b][a] = s
     return [
-        item.model_copy(update={"related": tuple(items[j].id for j in sorted(links[k], key=lambda j: -sims[k, j]))})
+        item.model_copy(update={"related": tuple(items[j].id for j in sorted(links[k], key=lambda j: -links[k][j]))})
         for k, item in enumerate(items)
     ]
 
