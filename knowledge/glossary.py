@@ -140,7 +140,11 @@ def _term_regex(term: str) -> str:
 
 
 class TermMatcher:
-    """Finds which synonym groups a text mentions (word boundaries for Latin terms, English inflections)."""
+    """Finds which synonym groups a text mentions (word boundaries for Latin terms, English inflections).
+
+    A plain substring test per term first (fast, in C); the boundary-aware regex runs only for the
+    few Latin terms actually present.
+    """
 
     def __init__(self, groups: tuple[tuple[str, ...], ...]) -> None:
         self.groups = groups
@@ -148,10 +152,10 @@ class TermMatcher:
         for n, group in enumerate(groups):
             for term in group:
                 index.setdefault(term.lower(), n)
-        terms = sorted(index, key=len, reverse=True)
         self._index = index
-        self._re = re.compile("|".join(f"({_term_regex(t)})" for t in terms), re.I)
-        self._order = terms
+        self._terms = [
+            (t, g, re.compile(_term_regex(t), re.I) if re.search(r"[A-Za-z0-9]", t) else None) for t, g in index.items()
+        ]
 
     def lookup(self, token: str) -> int | None:
         """The group of a single token (exact term, or an English inflection of one), by dictionary."""
@@ -164,8 +168,23 @@ class TermMatcher:
         return None
 
     def groups_in(self, text: str) -> set[int]:
+        """Leftmost-longest, non-overlapping matches (as a regex alternation of the terms would give)."""
+        low = text.lower()
+        spans: list[tuple[int, int, int]] = []
+        for term, group, pattern in self._terms:
+            if term not in low:
+                continue
+            if pattern is None:
+                start = low.find(term)
+                while start != -1:
+                    spans.append((start, -(start + len(term)), group))
+                    start = low.find(term, start + 1)
+            else:
+                spans.extend((m.start(), -m.end(), group) for m in pattern.finditer(text))
         found: set[int] = set()
-        for m in self._re.finditer(text):
-            term = self._order[m.lastindex - 1] if m.lastindex else m.group(0).lower()
-            found.add(self._index[term])
+        pos = 0
+        for start, neg_end, group in sorted(spans):
+            if start >= pos:
+                found.add(group)
+                pos = -neg_end
         return found
