@@ -29,6 +29,10 @@ class SessionNotFound(KeyError):
     pass
 
 
+class LLMNotConfigured(RuntimeError):
+    pass
+
+
 @dataclass(frozen=True)
 class TurnResult:
     session: SessionState
@@ -57,6 +61,8 @@ class Interviewer:
     def chat_model(self) -> Any:
         if self._chat_model is not None:
             return self._chat_model
+        if self.settings.backend == "llm" and not self.settings.llm_configured:
+            raise LLMNotConfigured("MIANSHI_BACKEND=llm，但没有配置 OPENAI_API_KEY 或 OPENAI_BASE_URL")
         if self.settings.llm_configured:
             from agent.llm import make_chat_model
 

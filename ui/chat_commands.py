@@ -13,7 +13,7 @@ from rich.table import Table
 
 from agent.domain import InterviewConfig
 from agent.grading.model import Grade
-from agent.interviewer import Interviewer, SessionNotFound, TurnResult
+from agent.interviewer import Interviewer, LLMNotConfigured, SessionNotFound, TurnResult
 from ui.console import err, out
 from ui.kb_commands import ready_kb
 from ui.services import fresh_interviewer
@@ -78,6 +78,9 @@ def chat(
     except SessionNotFound:
         err.print(f"[red]找不到会话 {resume}[/red]：用 `mianshi history` 查看会话 ID")
         raise typer.Exit(1) from None
+    except LLMNotConfigured as exc:
+        err.print(f"[red]{exc}[/red]：设置后重试，或设 MIANSHI_BACKEND=offline 使用离线考官")
+        raise typer.Exit(2) from None
     sid = result.session.id
     err.print(f"[dim]会话 ID：{sid}（中断后可用 mianshi chat --resume {sid} 继续）[/dim]")
     show_turn(result)
