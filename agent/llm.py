@@ -15,13 +15,18 @@ from agent.settings import AgentSettings
 
 
 class CompatChatOpenAI(ChatOpenAI):
-    """ChatOpenAI that never sends ``content: null`` (llama.cpp's server rejects it)."""
+    """ChatOpenAI for any OpenAI-compatible server: never sends ``content: null`` (llama.cpp's server
+    rejects it), and outside api.openai.com sends ``max_tokens`` — llama.cpp, vLLM, Ollama and others
+    ignore langchain's ``max_completion_tokens`` and would generate to the end of the context."""
 
     def _get_request_payload(self, input_: Any, *, stop: list[str] | None = None, **kwargs: Any) -> dict[str, Any]:
         payload = super()._get_request_payload(input_, stop=stop, **kwargs)
         for message in payload.get("messages", []):
             if message.get("content") is None:
                 message["content"] = ""
+        base = str(self.openai_api_base or "")
+        if base and "api.openai.com" not in base and "max_completion_tokens" in payload:
+            payload["max_tokens"] = payload.pop("max_completion_tokens")
         return payload
 
 

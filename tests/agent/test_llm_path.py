@@ -108,3 +108,18 @@ def test_llm_grader_rejects_invented_evidence_and_strips_injection(home_copy: Pa
 
 def test_extract_json_handles_fences_and_chatter() -> None:
     assert extract_json('好的：```json\n{"score": 3, "s": "a}b"}\n```') == {"score": 3, "s": "a}b"}
+
+
+def test_compatible_servers_get_max_tokens_and_no_null_content() -> None:
+    from langchain_core.messages import AIMessage as AI
+    from langchain_core.messages import HumanMessage
+
+    from agent.llm import make_chat_model
+
+    local = make_chat_model(AgentSettings(base_url="http://127.0.0.1:8080/v1", llm_max_tokens=64))
+    payload = local._get_request_payload([HumanMessage("hi"), AI(content="", tool_calls=[
+        {"name": "grade_answer", "args": {}, "id": "c1", "type": "tool_call"}])])
+    assert payload["max_tokens"] == 64 and "max_completion_tokens" not in payload
+    assert all(m.get("content") is not None for m in payload["messages"])
+    official = make_chat_model(AgentSettings(api_key="sk-test", llm_max_tokens=64))
+    assert official._get_request_payload([HumanMessage("hi")])["max_completion_tokens"] == 64

@@ -1,0 +1,40 @@
+"""`make bench`: run every benchmark script and print its figures (record them in docs/BENCHMARKS.md).
+
+    python benchmarks/run_all.py [--full]     # --full adds the 10,000-item synthetic bank (~30 min)
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+def run(args: list[str]) -> None:
+    print(f"\n$ {' '.join(args)}", flush=True)
+    subprocess.run(args, cwd=HERE, check=False)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--full", action="store_true")
+    full = ap.parse_args().full
+    py = sys.executable
+    mianshi = str(Path(py).parent / "mianshi")
+    run([py, "retrieval_quality.py"])
+    run([py, "kb_speed.py", "--sizes", "1000", *(["10000"] if full else [])])
+    for split in ("dev", "test"):
+        run([mianshi, "eval", "agreement", str(ROOT / "eval/datasets/gold.jsonl"), "--split", split])
+    run([py, "eval_throughput.py"])
+    run([py, "turn_latency.py"])
+    run([mianshi, "eval", "simulate", "-p", "all", "-n", "5"])
+    if (HERE / "ui_startup.py").exists():
+        run([py, "ui_startup.py"])
+
+
+if __name__ == "__main__":
+    main()
