@@ -175,7 +175,7 @@ class RubricGrader:
     def _dense(self, answer: str, ctx: GradingContext) -> np.ndarray | None:
         if not self.embedder or not ctx.points:
             return None
-        vecs = self.embedder.passages([answer[:1500], *[pt.text for pt in ctx.points]])
+        vecs = self.embedder.passages([answer[:600], *[pt.text for pt in ctx.points]])
         return vecs[1:] @ vecs[0]
 
     @staticmethod
