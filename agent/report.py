@@ -52,7 +52,7 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def radar_svg(per_topic: dict[str, float], size: int = 320) -> str:
+def radar_svg(per_topic: dict[str, float], size: int = 360) -> str:
     """A radar chart (inline SVG) of mean score by topic; a bar chart when there are fewer than 3 topics."""
     items = sorted(per_topic.items())
     if len(items) < 3:
@@ -62,14 +62,14 @@ def radar_svg(per_topic: dict[str, float], size: int = 320) -> str:
             f'<text x="{146 + s * 16:.0f}" y="{24 + 28 * n}" font-size="12">{s}</text>'
             for n, (t, s) in enumerate(items))
         return f'<svg xmlns="http://www.w3.org/2000/svg" width="340" height="{20 + 28 * len(items)}">{bars}</svg>'
-    c, r = size / 2, size / 2 - 60
+    c, r = size / 2, size / 2 - 80
     pts, axes, labels = [], [], []
     for n, (t, s) in enumerate(items):
         a = 2 * math.pi * n / len(items) - math.pi / 2
         x, y = c + r * math.cos(a), c + r * math.sin(a)
         axes.append(f'<line x1="{c}" y1="{c}" x2="{x:.1f}" y2="{y:.1f}" stroke="#ccc"/>')
         labels.append(f'<text x="{c + (r + 18) * math.cos(a):.1f}" y="{c + (r + 18) * math.sin(a):.1f}" font-size="11" '
-                      f'text-anchor="middle">{html.escape(t[:10])} {s}</text>')
+                      f'text-anchor="middle">{html.escape(t if len(t) <= 12 else t[:11] + "…")} {s}</text>')
         pts.append(f"{c + r * s / 10 * math.cos(a):.1f},{c + r * s / 10 * math.sin(a):.1f}")
     rings = "".join(f'<circle cx="{c}" cy="{c}" r="{r * k / 5:.1f}" fill="none" stroke="#eee"/>' for k in range(1, 6))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" role="img" aria-label="各方向得分雷达图">'

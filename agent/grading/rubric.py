@@ -9,6 +9,7 @@ short answers, pitfalls and contradictions → off-topic → feedback in Chinese
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -174,6 +175,9 @@ class RubricGrader:
 
     def _dense(self, answer: str, ctx: GradingContext) -> np.ndarray | None:
         if not self.embedder or not ctx.points:
+            return None
+        words = re.findall(r"[A-Za-z]{2,}", re.sub(r"<[^>]*>", " ", answer))
+        if len(words) < 5:  # e5 similarity of very short or markup-only text is inflated (0.84–0.87 to anything)
             return None
         vecs = self.embedder.passages([answer[:600], *[pt.text for pt in ctx.points]])
         return vecs[1:] @ vecs[0]

@@ -110,3 +110,9 @@ def test_same_input_same_output(ex: Examiner) -> None:
     b = Examiner(ex.kb).examine(Q, EXCELLENT).grade
     assert a == b
     assert verdict_for(8.5) == "优秀" and verdict_for(7.0) == "良好" and verdict_for(6.0) == "及格" and verdict_for(5.9) == "不及格"
+
+
+@pytest.mark.parametrize("answer", ["<script>alert(1)</script><img src=x onerror=alert(2)>", "asdf qwer zxcv", "<b>x</b>"])
+def test_markup_and_gibberish_get_no_credit_from_embedding_similarity(ex: Examiner, answer: str) -> None:
+    g = grade(ex, answer)
+    assert g.score <= 1.0 and not g.covered

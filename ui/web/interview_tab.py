@@ -1,0 +1,267 @@
+"""The 模拟面试 tab: setup, the chat with 提交 / 跳过 / 提示 / 结束, the scorecard and the final report.
+
+The session id lives in the browser session (``gr.State``) and in the browser's localStorage
+(``gr.BrowserState``), never in a module global; a page refresh reads it back and resumes. The chat is
+always rebuilt from the saved ``SessionState.turns``, so what is shown is what was saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from agent import policy
+from agent.domain import InterviewConfig, SessionState, Turn
+from agent.grading.model import verdict_for
+from agent.interviewer import Interviewer, SessionNotFound, TurnResult
+from ui.web.context import Relabel, WebContext, error_text, valid_session_id
+from ui.web.i18n import Lang, lang_of, t, verdict_text
+from ui.web.render import chat_messages, empty_scorecard, plain_md, scorecard_html
+from ui.web.render_report import report_html
+
+REPORT_FORMATS = ("md", "html", "json")
+
+
+# pure helpers over a session ---------------------------------------------------------------------------
+def last_graded(state: SessionState) -> tuple[Turn, bool] | None:
+    """The last graded candidate answer and whether it answered a follow-up."""
+    turns = state.turns
+    for n in range(len(turns) - 1, -1, -1):
+        turn = turns[n]
+        if turn.role == "candidate" and turn.grade is not None:
+            asked = next((p for p in reversed(turns[:n]) if p.role == "interviewer"), None)
+            return turn, asked is not None and asked.kind == "follow_up"
+    return None
+
+
+def question_closed(state: SessionState, item_id: str | None) -> bool:
+    """The reference may be shown: the question is scored (or the interview is over)."""
+    if state.status == "finished":
+        return True
+    return any(r.item_id == item_id and r.final_score is not None for r in state.records)
+
+
+def scorecard_for(iv: Interviewer, state: SessionState, lang: Lang) -> str:
+    found = last_graded(state)
+    if found is None:
+        return empty_scorecard(lang)
+    turn, follow_up = found
+    assert turn.grade is not None
+    item = iv.bank.by_id.get(turn.item_id or turn.grade.item_id or "")
+    return scorecard_html(turn.text, turn.grade, item, question_closed(state, turn.item_id), lang, follow_up)
+
+
+def status_for(state: SessionState, lang: Lang) -> str:
+    if state.status == "finished":
+        done = [r.final_score or 0.0 for r in state.records if r.final_score is not None]
+        mean = round(sum(done) / len(done), 1) if done else 0.0
+        return t("status_finished", lang, sid=state.id, mean=mean, verdict=verdict_text(verdict_for(mean), lang))
+    n = max(len(state.records), 1)
+    return t("status_active", lang, sid=state.id, n=n, total=max(state.config.n_questions, n), backend=state.backend)
+
+
+def write_reports(iv: Interviewer, session_id: str, folder: Path) -> dict[str, Path]:
+    """The report in every format, as files to download."""
+    paths = {}
+    for fmt in REPORT_FORMATS:
+        path = folder / f"mianshi-report-{session_id}.{fmt}"
+        path.write_text(iv.render_report(session_id, fmt), encoding="utf-8")  # type: ignore[arg-type]
+        paths[fmt] = path
+    return paths
+
+
+def make_config(topics: list[str] | None, lo: float, hi: float, companies: list[str] | None, n: float,
+                budget: float, lang: Lang, review: bool = False) -> InterviewConfig:
+    low, high = sorted((int(lo), int(hi)))
+    return InterviewConfig(topics=tuple(topics or ()), difficulty=(max(1, low), min(5, high)),
+                           companies=tuple(companies or ()), n_questions=int(n), follow_up_budget=int(budget),
+                           language=lang, review=review)
+
+
+def bank_choices(iv: Interviewer) -> tuple[list[str], list[str]]:
+    """Topics (most questions first) and companies of the bank."""
+    items = iv.kb.ensure_built().items
+    counts: dict[str, int] = {}
+    for i in items:
+        if i.topic:
+            counts[i.topic] = counts.get(i.topic, 0) + 1
+    topics = sorted(counts, key=lambda k: (-counts[k], k))
+    companies = sorted({c for i in items for c in i.companies})
+    return topics, companies
+
+
+# the tab ----------------------------------------------------------------------------------------------------
+class InterviewTab:
+    def __init__(self, ctx: WebContext, relabel: Relabel, lang: gr.Radio) -> None:
+        self.ctx = ctx
+        self.lang = lang
+        iv = ctx.interviewer()
+        topics, companies = bank_choices(iv)
+        self.sid = gr.State(None)
+        self.store = gr.BrowserState(None, storage_key="mianshi-session", secret=ctx.browser_secret())
+        with gr.Accordion(t("setup"), open=True, elem_id="ms-setup") as self.setup:
+            relabel(self.setup, "setup")
+            with gr.Row():
+                self.topics = relabel(gr.Dropdown(topics, value=[], multiselect=True, label=t("topics"),
+                                                  elem_id="ms-topics", scale=3), "topics")
+                self.companies = relabel(gr.Dropdown(companies, value=[], multiselect=True, label=t("companies"),
+                                                     elem_id="ms-companies", scale=2), "companies")
+            with gr.Row():
+                self.lo = relabel(gr.Slider(1, 5, value=1, step=1, label=t("difficulty_lo"), elem_id="ms-lo"), "difficulty_lo")
+                self.hi = relabel(gr.Slider(1, 5, value=5, step=1, label=t("difficulty_hi"), elem_id="ms-hi"), "difficulty_hi")
+                self.n = relabel(gr.Slider(1, 20, value=5, step=1, label=t("n_questions"), elem_id="ms-n"), "n_questions")
+                self.budget = relabel(gr.Slider(0, 3, value=1, step=1, label=t("follow_up_budget"), elem_id="ms-budget"),
+                                      "follow_up_budget")
+            with gr.Row():
+                self.backend = gr.Markdown(self.backend_text("zh"), elem_id="ms-backend")
+                self.start_btn = relabel(gr.Button(t("start"), variant="primary", elem_id="ms-start"), "start", "value")
+        self.status = gr.Markdown(t("status_idle"), elem_id="ms-status")
+        self.notice = gr.Markdown("", elem_id="ms-notice")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                self.chat = relabel(gr.Chatbot(label=t("chat"), elem_id="ms-chat", height=460, latex_delimiters=[],
+                                               feedback_options=None, placeholder=t("chat_placeholder"),
+                                               sanitize_html=True, buttons=["copy"]), "chat")
+                relabel(self.chat, "chat_placeholder", "placeholder")
+                self.answer_box = relabel(gr.Textbox(label=t("answer_box"), lines=4, placeholder=t("answer_placeholder"),
+                                                     elem_id="ms-answer"), "answer_box")
+                relabel(self.answer_box, "answer_placeholder", "placeholder")
+                with gr.Row():
+                    self.submit_btn = relabel(gr.Button(t("submit"), variant="primary", interactive=False,
+                                                        elem_id="ms-submit"), "submit", "value")
+                    self.skip_btn = relabel(gr.Button(t("skip"), interactive=False, elem_id="ms-skip"), "skip", "value")
+                    self.hint_btn = relabel(gr.Button(t("hint"), interactive=False, elem_id="ms-hint"), "hint", "value")
+                    self.end_btn = relabel(gr.Button(t("end"), variant="stop", interactive=False, elem_id="ms-end"),
+                                           "end", "value")
+            with gr.Column(scale=2):
+                self.card_title = relabel(gr.Markdown(t("scorecard_title")), "scorecard_title", "value")
+                self.scorecard = gr.HTML(empty_scorecard(), elem_id="ms-scorecard")
+        with gr.Column(visible=False, elem_id="ms-report") as self.report_box:
+            self.report = gr.HTML("", elem_id="ms-report-html")
+            with gr.Row():
+                self.dl = {fmt: relabel(gr.DownloadButton(t(f"download_{fmt}"), elem_id=f"ms-dl-{fmt}"), f"download_{fmt}", "label")
+                           for fmt in REPORT_FORMATS}
+        self.wire()
+
+    @property
+    def outputs(self) -> list[Any]:
+        return [self.sid, self.store, self.setup, self.status, self.notice, self.chat, self.answer_box, self.submit_btn,
+                self.skip_btn, self.hint_btn, self.end_btn, self.scorecard, self.report_box, self.report, *self.dl.values()]
+
+    # views ------------------------------------------------------------------------------------------------
+    def idle(self, lang: Lang, notice: str = "") -> dict[Any, Any]:
+        buttons = {b: gr.update(interactive=False) for b in (self.submit_btn, self.skip_btn, self.hint_btn, self.end_btn)}
+        return {self.sid: None, self.store: None, self.setup: gr.update(open=True), self.status: t("status_idle", lang),
+                self.notice: notice, self.chat: [], self.scorecard: empty_scorecard(lang),
+                self.report_box: gr.update(visible=False), self.report: "", **buttons}
+
+    def show(self, iv: Interviewer, state: SessionState, lang: Lang, notice: str = "",
+             clear_answer: bool = False) -> dict[Any, Any]:
+        """Everything the tab shows for a session, rebuilt from the saved state."""
+        active = state.status == "active"
+        view: dict[Any, Any] = {
+            self.sid: state.id, self.store: state.id, self.setup: gr.update(open=not active),
+            self.status: status_for(state, lang), self.notice: notice, self.chat: chat_messages(state.turns),
+            self.scorecard: scorecard_for(iv, state, lang), self.report_box: gr.update(visible=not active),
+        }
+        view.update({b: gr.update(interactive=active) for b in (self.submit_btn, self.skip_btn, self.hint_btn, self.end_btn)})
+        if clear_answer:
+            view[self.answer_box] = ""
+        if not active:
+            view[self.report] = report_html(iv.report(state.id), lang)
+            for fmt, path in write_reports(iv, state.id, self.ctx.session_dir(state.id)).items():
+                view[self.dl[fmt]] = gr.update(value=str(path))
+        return view
+
+    def run(self, sid: str | None, lang_choice: str, action: Callable[[Interviewer, str], TurnResult],
+            clear_answer: bool = True) -> dict[Any, Any]:
+        """One turn on the current session; a failure keeps the typed answer and says what happened."""
+        lang = lang_of(lang_choice)
+        sid = valid_session_id(sid)
+        if sid is None:
+            return {self.notice: t("need_session", lang)}
+        iv = self.ctx.interviewer()
+        try:
+            if iv.state(sid).status == "finished":
+                return {self.notice: t("already_finished", lang)}
+            result = action(iv, sid)
+        except SessionNotFound:
+            return self.idle(lang, t("session_missing", lang, sid=sid))
+        except Exception as exc:
+            return {self.notice: plain_md(error_text(exc, lang))}
+        return self.show(iv, result.session, lang, clear_answer=clear_answer)
+
+    # callbacks ----------------------------------------------------------------------------------------------
+    def start(self, topics: list[str] | None, lo: float, hi: float, companies: list[str] | None, n: float,
+              budget: float, lang_choice: str) -> dict[Any, Any]:
+        lang = lang_of(lang_choice)
+        iv = self.ctx.interviewer()
+        try:
+            config = make_config(topics, lo, hi, companies, n, budget, lang)
+            if not policy.eligible(iv.bank.items, config):
+                return {self.notice: t("no_questions", lang)}
+            result = iv.start(config)
+        except Exception as exc:
+            return {self.notice: plain_md(error_text(exc, lang))}
+        return self.show(iv, result.session, lang, clear_answer=True)
+
+    def start_config(self, config: InterviewConfig, lang: Lang, notice: str = "") -> dict[Any, Any]:
+        """Start a session from another tab (a review session)."""
+        iv = self.ctx.interviewer()
+        try:
+            result = iv.start(config)
+        except Exception as exc:
+            return {self.notice: plain_md(error_text(exc, lang))}
+        return self.show(iv, result.session, lang, notice=notice, clear_answer=True)
+
+    def answer(self, sid: str | None, text: str, lang_choice: str) -> dict[Any, Any]:
+        if not (text or "").strip():
+            return {self.notice: t("empty_answer", lang_of(lang_choice))}
+        return self.run(sid, lang_choice, lambda iv, s: iv.answer(s, text))
+
+    def skip(self, sid: str | None, lang_choice: str) -> dict[Any, Any]:
+        return self.run(sid, lang_choice, lambda iv, s: iv.answer(s, "跳过"), clear_answer=False)
+
+    def hint(self, sid: str | None, lang_choice: str) -> dict[Any, Any]:
+        return self.run(sid, lang_choice, lambda iv, s: iv.answer(s, "提示"), clear_answer=False)
+
+    def end(self, sid: str | None, lang_choice: str) -> dict[Any, Any]:
+        return self.run(sid, lang_choice, lambda iv, s: iv.finish(s), clear_answer=False)
+
+    def restore(self, stored: str | None, lang_choice: str) -> dict[Any, Any]:
+        """On page load: resume the session kept in this browser, if there is one."""
+        lang = lang_of(lang_choice)
+        sid = valid_session_id(stored)
+        if sid is None:
+            return self.idle(lang)
+        return self.open(sid, lang)
+
+    def open(self, sid: str, lang: Lang, notice: str = "") -> dict[Any, Any]:
+        iv = self.ctx.interviewer()
+        try:
+            result = iv.resume(sid)
+        except SessionNotFound:
+            return self.idle(lang)
+        except Exception as exc:
+            return self.idle(lang, plain_md(error_text(exc, lang)))
+        return self.show(iv, result.session, lang, notice=notice)
+
+    def backend_text(self, lang_choice: str) -> str:
+        return t("backend_line", lang_of(lang_choice), backend=self.ctx.interviewer().backend)
+
+    def redraw(self, sid: str | None, lang_choice: str) -> dict[Any, Any]:
+        """After a language change: the same session, relabelled."""
+        return self.restore(sid, lang_choice)
+
+    def wire(self) -> None:
+        setup = [self.topics, self.lo, self.hi, self.companies, self.n, self.budget, self.lang]
+        self.start_btn.click(self.start, setup, self.outputs)
+        self.submit_btn.click(self.answer, [self.sid, self.answer_box, self.lang], self.outputs)
+        self.answer_box.submit(self.answer, [self.sid, self.answer_box, self.lang], self.outputs)  # Shift+Enter
+        self.skip_btn.click(self.skip, [self.sid, self.lang], self.outputs)
+        self.hint_btn.click(self.hint, [self.sid, self.lang], self.outputs)
+        self.end_btn.click(self.end, [self.sid, self.lang], self.outputs)
+        self.chat.clear(self.redraw, [self.sid, self.lang], self.outputs)  # the chat is the saved session: redraw it

@@ -1,0 +1,187 @@
+"""Pure rendering of the interview for the browser: chat messages, the scorecard and bank items.
+
+Every piece of text that comes from a user, a document or a model is escaped here (``html.escape``)
+before it reaches an HTML component, and chat text is escaped for Markdown too, so an answer such as
+``<script>alert(1)</script>`` is shown as text and never runs.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+from agent.domain import Turn
+from agent.grading.model import Grade, KeyPointResult
+from knowledge.schema import QuestionItem
+from ui.web.i18n import Lang, flag_text, t, verdict_text
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
+RANK = {"covered": 3, "partial": 2, "missed": 1}
+MARK = {"covered": "✓", "partial": "△", "missed": "✗"}
+VERDICT_CLASS = {"优秀": "ms-v-excellent", "良好": "ms-v-good", "及格": "ms-v-pass", "不及格": "ms-v-fail"}
+
+
+def esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def plain_md(text: str) -> str:
+    """Text for a Markdown component, shown literally: HTML escaped and Markdown syntax backslash-escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def chat_messages(turns: Sequence[Turn]) -> list[dict[str, str]]:
+    """The chat as Gradio messages: the interviewer speaks as the assistant, the candidate as the user."""
+    return [{"role": "assistant" if turn.role == "interviewer" else "user", "content": plain_md(turn.text)}
+            for turn in turns if turn.text.strip()]
+
+
+# evidence highlighting -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Span:
+    """A run of the answer that is evidence for key points (``start``/``end`` index the answer string)."""
+
+    start: int
+    end: int
+    verdict: str
+    points: tuple[str, ...]
+
+
+def locate(answer: str, evidence: str) -> tuple[int, int] | None:
+    """Where a (verbatim) evidence quote sits in the answer: exact first, then ignoring case."""
+    quote = evidence.strip()
+    if not quote:
+        return None
+    at = answer.find(quote)
+    if at < 0:
+        lowered = answer.lower()
+        if len(lowered) == len(answer):  # lower() keeps offsets for this text
+            at = lowered.find(quote.lower())
+    return (at, at + len(quote)) if at >= 0 else None
+
+
+def highlight_spans(answer: str, key_points: Sequence[KeyPointResult]) -> list[Span]:
+    """Non-overlapping spans of the answer covered by evidence, left to right. Where quotes overlap the
+    stronger verdict wins (covered > partial > missed) and the span names every point it supports."""
+    found = [(where, k) for k in key_points if k.evidence and (where := locate(answer, k.evidence)) is not None]
+    cuts = sorted({p for (s, e), _ in found for p in (s, e)})
+    spans: list[Span] = []
+    for a, b in pairwise(cuts):
+        cover = [k for (s, e), k in found if s <= a and b <= e]
+        if not cover:
+            continue
+        verdict = max(cover, key=lambda k: RANK.get(k.verdict, 0)).verdict
+        ids = tuple(dict.fromkeys(k.id for k in cover))
+        last = spans[-1] if spans else None
+        if last is not None and last.end == a and last.verdict == verdict and last.points == ids:
+            spans[-1] = Span(last.start, b, verdict, ids)
+        else:
+            spans.append(Span(a, b, verdict, ids))
+    return spans
+
+
+def highlighted_answer(answer: str, key_points: Sequence[KeyPointResult], lang: Lang = "zh") -> str:
+    """The escaped answer with each evidence span wrapped in ``<mark>`` (class by verdict, title = points)."""
+    texts = {k.id: k.text for k in key_points}
+    out: list[str] = []
+    pos = 0
+    for span in highlight_spans(answer, key_points):
+        out.append(esc(answer[pos:span.start]))
+        title = "；".join(f"{t(span.verdict, lang)}: {texts.get(p, p)}" for p in span.points)
+        out.append(f'<mark class="ms-ev ms-{span.verdict}" data-points="{esc(" ".join(span.points))}" '
+                   f'title="{esc(title)}">{esc(answer[span.start:span.end])}</mark>')
+        pos = span.end
+    out.append(esc(answer[pos:]))
+    return "".join(out)
+
+
+# the scorecard -------------------------------------------------------------------------------------------
+def empty_scorecard(lang: Lang = "zh") -> str:
+    return f'<div class="ms-card ms-empty">{esc(t("no_grade", lang))}</div>'
+
+
+def scorecard_html(answer: str, grade: Grade, item: QuestionItem | None, reveal: bool, lang: Lang = "zh",
+                   follow_up: bool = False) -> str:
+    """The grade of one answer: score and verdict, the answer with evidence highlighted, key points by
+    verdict, pitfalls, flags, feedback, and the reference answer once ``reveal`` (the question is closed)."""
+    verdict_class = VERDICT_CLASS.get(grade.verdict, "")
+    parts = [
+        '<div class="ms-card" id="ms-scorecard-body">',
+        f'<div class="ms-score"><span class="ms-score-label">{esc(t("score", lang))}</span> '
+        f'<span class="ms-score-num">{grade.score:g}</span><span class="ms-score-max">/10</span> '
+        f'<span class="ms-verdict {verdict_class}">{esc(verdict_text(grade.verdict, lang))}</span></div>',
+    ]
+    if item is not None:
+        parts.append(f'<div class="ms-question">{esc(item.question)}</div>')
+    parts.append(f'<h4>{esc(t("follow_up_answer" if follow_up else "your_answer", lang))}</h4>'
+                 f'<div class="ms-answer">{highlighted_answer(answer, grade.key_points, lang)}</div>')
+    if grade.key_points:
+        rows = "".join(
+            f'<li class="ms-kp ms-{k.verdict}"><span class="ms-kp-mark">{MARK.get(k.verdict, "")} '
+            f'{esc(t(k.verdict, lang))}</span> {esc(k.text)}'
+            + (f'<div class="ms-kp-ev">「{esc(k.evidence)}」</div>' if k.evidence else "") + "</li>"
+            for k in sorted(grade.key_points, key=lambda k: -RANK.get(k.verdict, 0)))
+        counts = " · ".join(f"{t(v, lang)} {sum(1 for k in grade.key_points if k.verdict == v)}"
+                            for v in ("covered", "partial", "missed"))
+        parts.append(f'<h4>{esc(t("key_points", lang))} <small>{esc(counts)}</small></h4><ul class="ms-kps">{rows}</ul>')
+    if grade.pitfalls_hit:
+        parts.append(f'<h4>{esc(t("pitfalls", lang))}</h4><ul class="ms-pitfalls">'
+                     + "".join(f"<li>{esc(p)}</li>" for p in grade.pitfalls_hit) + "</ul>")
+    if grade.flags:
+        parts.append(f'<h4>{esc(t("flags", lang))}</h4><div class="ms-flags">'
+                     + "".join(f'<span class="ms-flag">{esc(flag_text(f, lang))}</span>' for f in grade.flags) + "</div>")
+    if grade.feedback:
+        parts.append(f'<h4>{esc(t("feedback", lang))}</h4><div class="ms-feedback">{esc(grade.feedback)}</div>')
+    parts.append(reference_html(item, reveal, lang))
+    if grade.references:
+        parts.append(f'<div class="ms-refs">{esc(t("references", lang))}：{esc("；".join(grade.references))}</div>')
+    parts.append(f'<div class="ms-grader">{esc(t("grader", lang))}：{esc(grade.grader)} {esc(grade.grader_version)}</div>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def reference_html(item: QuestionItem | None, reveal: bool, lang: Lang = "zh") -> str:
+    title = f'<h4>{esc(t("reference", lang))}</h4>'
+    if not reveal:
+        return f'{title}<div class="ms-ref-hidden">{esc(t("reference_later", lang))}</div>'
+    if item is None or not item.has_reference:
+        return f'{title}<div class="ms-ref-none">{esc(t("no_reference", lang))}</div>'
+    if item.reference_answer.strip():
+        body = f'<div class="ms-ref-text">{esc(item.reference_answer.strip())}</div>'
+    else:
+        body = '<ol class="ms-ref-points">' + "".join(f"<li>{esc(k.text)}</li>" for k in item.key_points) + "</ol>"
+    return f'{title}<div class="ms-reference">{body}</div>'
+
+
+# bank items ----------------------------------------------------------------------------------------------
+def item_html(item: QuestionItem, lang: Lang = "zh") -> str:
+    meta = [f'{esc(t("col_id", lang))} <code>{esc(item.id)}</code>',
+            f'{esc(t("topic", lang))}：{esc(item.topic or "-")}',
+            f'{esc(t("difficulty", lang))}：{item.difficulty}',
+            f'{esc(t("source", lang))}：{esc(item.source.file)}:{item.source.line}（{esc(item.source.ref)}）']
+    if item.companies:
+        meta.append(f'{esc(t("company", lang))}：{esc("、".join(item.companies))}')
+    parts = ['<div class="ms-item">', f'<h3 class="ms-item-q">{esc(item.question)}</h3>',
+             '<div class="ms-meta">' + " · ".join(meta) + "</div>"]
+    if item.tags:
+        parts.append('<div class="ms-tags">' + "".join(f'<span class="ms-tag">{esc(x)}</span>' for x in item.tags) + "</div>")
+    parts.append(reference_html(item, True, lang))
+    if item.key_points and item.reference_answer.strip():  # otherwise the reference above is the key points
+        parts.append(f'<h4>{esc(t("key_points", lang))}</h4><ol class="ms-ref-points">'
+                     + "".join(f"<li>{esc(k.text)}</li>" for k in item.key_points) + "</ol>")
+    sections = ((t("follow_ups", lang), [f.text for f in item.follow_ups]), (t("pitfalls", lang), [p.text for p in item.pitfalls]))
+    for title, texts in sections:
+        if texts:
+            parts.append(f"<h4>{esc(title)}</h4><ul>" + "".join(f"<li>{esc(x)}</li>" for x in texts) + "</ul>")
+    if item.code:
+        parts.append(f'<h4>{esc(t("code", lang))}</h4>' + "".join(f"<pre><code>{esc(c)}</code></pre>" for c in item.code))
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def message_html(text: str, kind: str = "info") -> str:
+    """A short status line (escaped) for an HTML component."""
+    return f'<div class="ms-msg ms-msg-{esc(kind)}">{esc(text)}</div>'
