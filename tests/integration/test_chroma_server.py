@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,14 +13,10 @@ import pytest
 from knowledge.kb import KnowledgeBase
 from knowledge.settings import KnowledgeSettings
 from tests.conftest import DOCS
+from tests.integration.servers import free_port, stop, wait_for_http
 
 pytestmark = pytest.mark.chroma_server
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -37,21 +30,11 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                             stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError((data / "server.log").read_text()) from None
-                time.sleep(0.3)
-        else:
-            raise RuntimeError("chroma server did not start in 60 s")
+        wait_for_http(f"{url}/api/v2/heartbeat", proc, 60, data / "server.log")
         yield url
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop(proc)
+        log.close()
         shutil.rmtree(data, ignore_errors=True)
 
 

@@ -4,11 +4,8 @@ survive real HTTP, tool-calling attempts, timeouts and malformed JSON through th
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +17,7 @@ from agent.llm import check_endpoint
 from agent.settings import AgentSettings
 from knowledge.kb import KnowledgeBase
 from knowledge.settings import KnowledgeSettings
+from tests.integration.servers import free_port, stop, wait_for_http
 
 pytestmark = pytest.mark.llm_server
 
@@ -34,28 +32,18 @@ def _model_path() -> Path:
 
 @pytest.fixture(scope="module")
 def llm_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = (tmp_path_factory.mktemp("llm") / "server.log").open("w")
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("llm") / "server.log"
+    log = log_path.open("w")
     proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(_model_path()), "--host", "127.0.0.1",
                              "--port", str(port), "--n_ctx", "4096"], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"
     try:
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(f"{url}/models", timeout=2)
-                break
-            except OSError:
-                assert proc.poll() is None, "llama.cpp server exited"
-                time.sleep(0.5)
-        else:
-            raise RuntimeError("llama.cpp server did not start in 120 s")
+        wait_for_http(f"{url}/models", proc, 120, log_path)
         yield url
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop(proc)
+        log.close()
 
 
 def test_connection_check_against_the_real_server(llm_url: str) -> None:

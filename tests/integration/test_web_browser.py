@@ -11,11 +11,8 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +21,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ARTIFACTS, DOCS
+from tests.integration.servers import free_port, stop, wait_for_http
 
 pytestmark = pytest.mark.browser
 
@@ -33,10 +31,6 @@ HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 TIMEOUT_MS = 60_000
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -65,26 +59,13 @@ def server(built_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     proc = subprocess.Popen([str(exe), "ui", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.time() + 90
-        while True:
-            try:
-                if urllib.request.urlopen(url, timeout=2).status == 200:
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError(f"mianshi ui did not start:\n{log_path.read_text()}")
-            time.sleep(0.3)
+        wait_for_http(url, proc, 90, log_path)
         bank = json.loads((home / "bank.json").read_text(encoding="utf-8"))
         yield Server(url=url, home=home,
                      questions={i["question"]: i.get("reference_answer") or "；".join(k["text"] for k in i["key_points"])
                                 for i in bank["items"]})
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()
 
 
