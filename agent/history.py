@@ -84,7 +84,7 @@ class History:
             con.close()
 
     def save(self, state: SessionState) -> None:
-        """Upsert the session and every turn (idempotent: re-saving after a crash fills what is missing)."""
+        """Upsert the session and append its new turns (idempotent: re-saving after a crash fills what is missing)."""
         done = [r for r in state.records if r.final_score is not None]
         mean = round(sum(r.final_score or 0 for r in done) / len(done), 2) if done else None
         with self._db() as con:
@@ -93,10 +93,13 @@ class History:
                 (state.id, state.created_at, state.updated_at, state.status, state.backend,
                  state.config.model_dump_json(), len(done), mean, state.model_dump_json()),
             )
+            stored = con.execute("SELECT count(*) FROM turns WHERE session_id=?", (state.id,)).fetchone()[0]
+            # turns are append-only once saved: write the new ones (after a crash, whatever is missing)
             con.executemany(
                 "INSERT OR REPLACE INTO turns VALUES (?,?,?,?,?,?,?,?,?)",
                 [(state.id, n, t.role, t.kind, t.text, t.item_id, t.grade.score if t.grade else None,
-                  t.grade.model_dump_json() if t.grade else None, t.at) for n, t in enumerate(state.turns)],
+                  t.grade.model_dump_json() if t.grade else None, t.at)
+                 for n, t in enumerate(state.turns) if n >= stored],
             )
             for r in done:
                 fresh = con.execute("INSERT OR IGNORE INTO attempts VALUES (?,?,?,?,?,?)",
