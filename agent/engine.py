@@ -22,7 +22,7 @@ from agent.domain import (
     Turn,
     now_iso,
 )
-from agent.grading.model import Grade, GradingContext, ReferencePoint
+from agent.grading.model import Grade, GradingContext, ReferencePoint, verdict_for
 from knowledge.schema import QuestionItem
 
 GradeFn = Callable[[QuestionItem, str, GradingContext], Grade]
@@ -91,8 +91,6 @@ def ask_next(state: SessionState, bank: Bank, priority: Sequence[str] = ()) -> S
 def finish(state: SessionState) -> Step:
     done = [r for r in state.records if r.final_score is not None]
     mean = round(sum(r.final_score or 0 for r in done) / len(done), 1) if done else 0.0
-    from agent.grading.model import verdict_for
-
     text = prompts.render("closing", answered=len(done), mean=mean, verdict=verdict_for(mean))
     # an unanswered current question is dropped from the record, not scored
     records = tuple(r for r in state.records if r.final_score is not None)

@@ -8,7 +8,6 @@ can use every reference.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -150,6 +149,3 @@ def link_related(items: Sequence[QuestionItem], vectors: np.ndarray,
         for k, item in enumerate(items)
     ]
 
-
-def bank_json(bank: Bank) -> str:
-    return json.dumps(bank.model_dump(mode="json"), ensure_ascii=False)

@@ -157,16 +157,6 @@ class TermMatcher:
             (t, g, re.compile(_term_regex(t), re.I) if re.search(r"[A-Za-z0-9]", t) else None) for t, g in index.items()
         ]
 
-    def lookup(self, token: str) -> int | None:
-        """The group of a single token (exact term, or an English inflection of one), by dictionary."""
-        low = token.lower()
-        if low in self._index:
-            return self._index[low]
-        for suffix in ("s", "es", "d", "ed", "ing", "ly"):
-            if low.endswith(suffix) and len(low) - len(suffix) >= 4 and low[: -len(suffix)] in self._index:
-                return self._index[low[: -len(suffix)]]
-        return None
-
     def groups_in(self, text: str) -> set[int]:
         """Leftmost-longest, non-overlapping matches (as a regex alternation of the terms would give)."""
         low = text.lower()

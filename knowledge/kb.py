@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import shutil
 import time
@@ -114,10 +113,7 @@ class KnowledgeBase:
 
         loaded = load_documents(sources, max_mb=self.settings.max_doc_mb, on_file=on_file)
         if rebuild:
-            for kind in ("questions", "chunks"):
-                with contextlib.suppress(Exception):
-                    self.store.client.delete_collection(self.store.collection(kind).name)
-            self.store._collections.clear()
+            self.store.reset()
         q_records = [
             Record(id=i.id, text=i.question, metadata={"file": i.source.file, "line": i.source.line, "topic": i.topic},
                    content_hash=text_hash(i.question))
@@ -184,9 +180,6 @@ class KnowledgeBase:
 
     def references(self, item: QuestionItem, k: int = 4) -> list[Chunk]:
         return self._references.for_item(item, k=k)
-
-    def search_chunks(self, query: str, k: int = 4) -> list[Chunk]:
-        return self._references.search(query, k=k)
 
 
 def text_hash(text: str) -> str:

@@ -65,6 +65,12 @@ class ChromaStore:
             )
         return self._collections[kind]
 
+    def reset(self) -> None:
+        """Drop both collections (``kb build --rebuild``); the next sync re-embeds everything."""
+        for kind in ("questions", "chunks"):
+            self.client.delete_collection(self.collection(kind).name)
+        self._collections.clear()
+
     def sync(self, kind: str, records: Sequence[Record], as_query: bool = False,
              progress: Progress | None = None) -> SyncResult:
         col = self.collection(kind)

@@ -36,10 +36,6 @@ _EMPTY = re.compile(
 )
 _FILLER = re.compile(r"^(?:emm+|嗯+|呃+|额+|啊+|这个|那个|就是|我觉得|好像|可能)+", re.I)
 
-NEGATIONS = ("不是", "并非", "不会", "不能", "无法", "没有", "不需要", "不用", "不影响", "无关", "不可以", "并不",
-             "not ", "n't", "never", "no longer", "without")
-
-
 def strip_injection(answer: str) -> tuple[str, bool]:
     """Remove sentences aimed at the grader rather than the question. Returns (rest, found)."""
     if not _INJECTION_RE.search(answer):
@@ -110,7 +106,3 @@ def segments(answer: str) -> list[tuple[int, int]]:
             spans.append((s, e))
     return spans
 
-
-def has_negation(text: str) -> bool:
-    low = text.lower()
-    return any(n in low for n in NEGATIONS)

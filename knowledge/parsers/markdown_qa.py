@@ -32,9 +32,6 @@ _DLG_A = re.compile(r"^(?:\*\*)?(?:候选人|应聘者|求职者|Candidate)(?:\*
 _ANSWER_LABEL = re.compile(
     r"^\s*(?:\*\*)?(?:回答思路|参考答案|标准答案|满分答案|答案|解答|回答|答)\s*[:：](?:\*\*)?\s*"
 )
-_CODE_LANGS = {"python", "py", "bash", "sh", "shell", "cpp", "c", "c++", "java", "go", "rust", "js", "javascript", "ts", "sql", "cuda"}
-
-
 @dataclass
 class _Start:
     index: int
@@ -202,6 +199,3 @@ def parse(text: str, file: str) -> ParsedDoc:
             doc.items[item_index] = item.model_copy(update={"code": tuple(c for c in item.code if c)})
     return doc
 
-
-def is_code_language(lang: str) -> bool:
-    return lang in _CODE_LANGS

@@ -81,3 +81,22 @@ def test_user_document_is_added_and_earlier_ones_kept(home_copy: Path) -> None:
     assert (home_copy / "docs" / "qa_zh.txt").exists()
     again = KnowledgeBase(KnowledgeSettings(home=home_copy)).build()
     assert again.items == 215 and again.embedded == 0
+
+
+def test_rebuild_drops_and_re_embeds_everything(built_home: Path, tmp_path: Path) -> None:
+    home = tmp_path / "h"
+    shutil.copytree(built_home, home)
+    report = KnowledgeBase(KnowledgeSettings(home=home)).build(docs=[DOCS / "qa_en.md"], rebuild=True)
+    assert report.items == 5 and report.embedded == 5 + 5  # 5 question vectors + 5 chunks, nothing kept
+
+
+def test_chroma_ranks_like_the_exact_in_memory_index(kb) -> None:  # type: ignore[no-untyped-def]
+    from knowledge.retrieval import ChromaDenseIndex, InMemoryDenseIndex
+
+    ids = [i.id for i in kb.bank().items]
+    exact = InMemoryDenseIndex(ids, kb.store.vectors("questions", ids))
+    vector = kb.embedder.queries(["为什么要对注意力分数做缩放"])[0]
+    got = ChromaDenseIndex(kb.store, "questions").search(vector, 5)
+    want = exact.search(vector, 5)
+    assert [i for i, _ in got] == [i for i, _ in want]
+    assert all(abs(a - b) < 1e-3 for (_, a), (_, b) in zip(got, want, strict=True))
