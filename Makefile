@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: install run test check lint bench system-deps llm-server-deps clean
+.PHONY: install run test check lint bench train-grader system-deps llm-server-deps clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -34,6 +34,10 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+
+## train-grader: refit the offline grader's calibrated model (exemplars + gold dev split; reproducible)
+train-grader: install
+	$(VENV)/bin/mianshi eval train-grader --gold eval/datasets/gold.jsonl
 
 ## bench: print every benchmark figure (see docs/BENCHMARKS.md)
 bench: install

@@ -17,9 +17,19 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from knowledge.loader import expand_paths, load_document
-from knowledge.schema import KnowledgeNote, LoadWarning, QuestionItem
+from knowledge.material import (
+    ItemMaterial,
+    apply_material,
+    bundled_material_files,
+    document_titles,
+    load_materials,
+    material_path_for,
+    stale_material,
+    title_of,
+)
+from knowledge.schema import KnowledgeNote, LoadWarning, MaterialOrigin, QuestionItem
 
-BANK_FORMAT = 1
+BANK_FORMAT = 2
 RELATED_MIN = 0.935
 """Question-embedding cosine above which mutual nearest neighbours across two documents are linked."""
 RELATED_SURE = 0.965
@@ -41,6 +51,8 @@ class Bank(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     format: int = BANK_FORMAT
+    material_sha: str = ""
+    """Hash of the bundled grading material the bank was built with (a newer one triggers a rebuild)."""
     items: tuple[QuestionItem, ...] = ()
     notes: tuple[KnowledgeNote, ...] = ()
     warnings: tuple[LoadWarning, ...] = ()
@@ -74,6 +86,14 @@ class LoadedDocs:
     documents: list[DocInfo] = field(default_factory=list)
 
 
+def bundled_material_sha() -> str:
+    h = hashlib.sha1()
+    for p in bundled_material_files():
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def bundled_seed_dir() -> Path:
     return Path(str(resources.files("knowledge").joinpath("data/seeds")))
 
@@ -83,6 +103,9 @@ def load_documents(paths: Iterable[Path], max_mb: float = 20.0,
     files, warnings = expand_paths(paths)
     out = LoadedDocs(warnings=list(warnings))
     seen_ids: set[str] = set()
+    bundled, material_warnings = load_materials(bundled_material_files())
+    out.warnings.extend(material_warnings)
+    titles = document_titles()
     for f in files:
         if on_file:
             on_file(f)
@@ -90,7 +113,8 @@ def load_documents(paths: Iterable[Path], max_mb: float = 20.0,
             continue
         doc = load_document(f, max_mb=max_mb)
         out.warnings.extend(doc.warnings)
-        fresh = [i for i in doc.items if i.id not in seen_ids]
+        items = with_material(doc.items, f, bundled if f.parent == bundled_seed_dir() else None, titles, out.warnings)
+        fresh = [i for i in items if i.id not in seen_ids]
         if len(fresh) < len(doc.items):
             out.warnings.append(LoadWarning(file=f.name, message=f"{len(doc.items) - len(fresh)} 道题与同一文件中的题目重复，已合并"))
         seen_ids.update(i.id for i in fresh)
@@ -102,6 +126,35 @@ def load_documents(paths: Iterable[Path], max_mb: float = 20.0,
             sha = ""
         out.documents.append(DocInfo(file=f.name, path=str(f), sha1=sha, parser=doc.parser,
                                      items=len(doc.items), notes=len(doc.notes)))
+    return out
+
+
+def with_material(items: Sequence[QuestionItem], path: Path, bundled: dict[str, ItemMaterial] | None,
+                  titles: dict[str, str], warnings: list[LoadWarning]) -> list[QuestionItem]:
+    """Items with their document's title and grading material: the shipped material for a bundled
+    document, ``<doc>.material.jsonl`` beside a user's document (written by ``kb enrich``)."""
+    if not items:
+        return []
+    if path.name in titles:
+        title = titles[path.name]
+    else:
+        try:
+            title = title_of(path.read_text(encoding="utf-8", errors="replace")[:20000], path.name)
+        except OSError:
+            title = path.stem
+    if bundled is not None:
+        refs = {i.source.ref for i in items}
+        materials = {r: m for r, m in bundled.items() if r in refs}
+        origin: MaterialOrigin = "authored"
+    else:
+        materials, found = load_materials([material_path_for(path)])
+        warnings.extend(found)
+        warnings.extend(stale_material(items, materials, material_path_for(path).name))
+        origin = "generated"
+    out = []
+    for i in items:
+        i = i.model_copy(update={"source": i.source.model_copy(update={"title": title})})
+        out.append(apply_material(i, materials.get(i.source.ref), origin))
     return out
 
 

@@ -12,7 +12,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from knowledge.bank import Bank, DocInfo, bundled_seed_dir, link_related, load_documents
+from knowledge.bank import (
+    BANK_FORMAT,
+    Bank,
+    DocInfo,
+    bundled_material_sha,
+    bundled_seed_dir,
+    link_related,
+    load_documents,
+)
 from knowledge.chunking import Chunk, chunk_item, chunk_note
 from knowledge.embeddings import E5Embedder, Embedder, OpenAIEmbedder
 from knowledge.loader import expand_paths, load_document
@@ -94,7 +102,18 @@ class KnowledgeBase:
         return self._bank
 
     def ensure_built(self, progress: Progress | None = None) -> Bank:
+        """The bank, built first when missing, made by an older version, or built with older bundled
+        grading material (an incremental rebuild: only changed texts are embedded again)."""
         if not self.is_built():
+            self.build(progress=progress)
+            return self.bank()
+        try:
+            bank = self.bank()
+        except ValueError:
+            self._bank = None
+            self.build(progress=progress)
+            return self.bank()
+        if bank.format != BANK_FORMAT or bank.material_sha != bundled_material_sha():
             self.build(progress=progress)
         return self.bank()
 
@@ -132,7 +151,7 @@ class KnowledgeBase:
         c_sync = self.store.sync("chunks", c_records,
                                  progress=(lambda d, t: progress("向量化片段", d, t)) if progress else None)
         bank = Bank(items=tuple(items), notes=tuple(loaded.notes), warnings=tuple(loaded.warnings),
-                    documents=tuple(loaded.documents))
+                    documents=tuple(loaded.documents), material_sha=bundled_material_sha())
         bank.save(self.bank_path)
         self._bank = bank
         self.__dict__.pop("_matcher", None)

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from knowledge.topics import Topic
+
 DEFAULT_DIFFICULTY = 3
 """Difficulty (1-5) of an item whose document gives none (only 003's ⭐ cards carry one)."""
 
@@ -18,8 +20,15 @@ class Frozen(BaseModel):
 class SourceRef(Frozen):
     file: str
     line: int = Field(ge=1)
+    title: str = ""
+    """The document's readable title (shown instead of the file name)."""
     number: str = ""
     """The document's own number for the question ("21" for **Q21:**), empty when it has none."""
+
+    @property
+    def doc(self) -> str:
+        """What a user sees for the document: its title, else the file name."""
+        return self.title or self.file
 
     @property
     def ref(self) -> str:
@@ -31,6 +40,57 @@ class SourceRef(Frozen):
 class KeyPoint(Frozen):
     id: str
     text: str
+    weight: float = Field(default=1.0, ge=0.5, le=3.0)
+    aliases: tuple[str, ...] = ()
+    """Other ways to say it: synonyms, the English form, a formula (authored material)."""
+    probe: str = ""
+    """An interviewer's follow-up leading toward the point without stating it (authored material)."""
+
+
+class Slot(Frozen):
+    """A value that decides correctness (4-bit, O(n²), B 初始化为 0), checked deterministically:
+    an answer that states a ``wrong`` form and no ``right`` form has the point wrong."""
+
+    id: str = Field(pattern=r"^s[0-9]+$")
+    point: str = Field(pattern=r"^k[0-9]+$")
+    right: tuple[str, ...] = Field(min_length=1)
+    wrong: tuple[str, ...] = ()
+    why: str = Field(min_length=4)
+
+
+class Misconception(Frozen):
+    id: str = Field(pattern=r"^m[0-9]+$")
+    text: str = Field(min_length=4, max_length=160)
+    """The wrong claim, as candidates state it."""
+    why: str = Field(min_length=4, max_length=300)
+    """Why it is wrong, and what is right (quoted in the feedback)."""
+    aliases: tuple[str, ...] = ()
+    point: str | None = Field(default=None, pattern=r"^k[0-9]+$")
+    """The key point it contradicts, if one."""
+
+
+ExemplarKind = Literal[
+    "excellent",  # complete, correct, natural wording
+    "own_words",  # correct, worded far from the reference
+    "good",  # right but missing a minor point / shallow
+    "partial",  # about half the points, or right points plus one clear error
+    "one_error",  # mostly right with one clear error in the core
+    "superficial",  # one vague line
+    "fluent_wrong",  # fluent, reuses the reference's words for a wrong mechanism
+    "wrong",  # plainly wrong
+]
+
+
+class Exemplar(Frozen):
+    score: float = Field(ge=0, le=10)
+    kind: ExemplarKind
+    answer: str = Field(min_length=2, max_length=2000)
+
+
+MaterialOrigin = Literal["authored", "generated", "derived"]
+"""Where an item's grading material comes from: shipped and reviewed (bundled documents), written by
+an LLM with ``kb enrich`` and validated, or derived from the reference text alone (no misconceptions,
+no exemplars: the grader is less sure)."""
 
 
 class FollowUp(Frozen):
@@ -50,7 +110,13 @@ class QuestionItem(Frozen):
     follow_ups: tuple[FollowUp, ...] = ()
     pitfalls: tuple[Pitfall, ...] = ()
     code: tuple[str, ...] = ()
-    topic: str = ""
+    slots: tuple[Slot, ...] = ()
+    misconceptions: tuple[Misconception, ...] = ()
+    exemplars: tuple[Exemplar, ...] = ()
+    material: MaterialOrigin = "derived"
+    topic: Topic = Topic.OPEN
+    """The canonical topic (knowledge.topics); the document's own heading is ``section``."""
+    section: str = ""
     difficulty: int = Field(default=DEFAULT_DIFFICULTY, ge=1, le=5)
     tags: tuple[str, ...] = ()
     companies: tuple[str, ...] = ()
@@ -74,6 +140,7 @@ class KnowledgeNote(Frozen):
     title: str
     text: str
     topic: str = ""
+    """The document's heading for the note."""
     source: SourceRef
 
     def content_hash(self) -> str:

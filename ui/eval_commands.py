@@ -317,6 +317,33 @@ def print_agreement(result: AgreementRun, split: str) -> None:
     out.print(kinds)
 
 
+@app.command("train-grader")
+def train_grader_command(
+    gold: Annotated[Path, typer.Option("--gold", help=cn("金标集；只读取其中 split=dev 的行（test 永不参与训练）"))]
+    = Path("eval/datasets/gold.jsonl"),
+    out_file: Annotated[Path | None, typer.Option("--out", help=cn("模型文件写到哪里（默认覆盖随包发布的 "
+        "agent/grading/data/grader_model.json）"), show_default=False)] = None,
+) -> None:
+    """训练离线评分器的校准模型：用题库中编写好的分级示例答案 + 金标集的 dev 划分，结果可逐字节复现。"""
+    from agent.grading.calibrated import model_path
+    from eval.train_grader import train
+
+    if not gold.exists():
+        fatal(f"找不到金标集 {gold}")
+    examiner = open_examiner(GraderName.rubric)
+    bar = grading_bar()
+    task = bar.add_task("计算特征", total=None)
+    with bar:
+        report = train(examiner, gold, progress=lambda d, t: bar.update(task, completed=d, total=t))
+    target = out_file or model_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(report.models.to_json(), encoding="utf-8")
+    m = report.models.authored
+    out.print(f"已写入 {escape(str(target))}：示例答案 {report.exemplar_rows} 条 + 金标 dev {report.gold_rows} 条，"
+              f"ridge={report.ridge:g}，交叉验证 MAE={report.cv_mae:.3f}，错误说法阈值 {m.misconception_at:.3f}，"
+              f"训练数据哈希 {m.training_hash}")
+
+
 @app.command("simulate")
 def simulate_command(
     persona: Annotated[list[str], typer.Option("--persona", "-p", help="模拟候选人：strong|partial|wrong|empty|gibberish|injection|repeat|all（可多次）")],

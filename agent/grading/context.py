@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from agent.grading.model import GradingContext, ReferencePoint
 from knowledge.chunking import Chunk
@@ -11,7 +12,13 @@ from knowledge.text import split_claims
 
 
 def cite(item: QuestionItem) -> str:
-    return f"{item.source.ref}（{item.source.file} 第 {item.source.line} 行）"
+    return f"{item.source.ref}（{item.source.doc} 第 {item.source.line} 行）"
+
+
+def _material(item: QuestionItem) -> dict[str, Any]:
+    """The item's misconceptions, slots and exemplars; misconceptions link to the key points by id."""
+    return {"misconceptions": item.misconceptions, "slots": item.slots, "exemplars": item.exemplars,
+            "material": item.material}
 
 
 def build_context(item: QuestionItem | None, by_id: dict[str, QuestionItem],
@@ -26,18 +33,20 @@ def build_context(item: QuestionItem | None, by_id: dict[str, QuestionItem],
     sources = [cite(item)] + [cite(r) for r in related]
     if item.key_points:
         others = [kp.text for r in related for kp in r.key_points]
-        points = [ReferencePoint(id=kp.id, text=kp.text, source=item.source.ref, alternates=tuple(others))
+        points = [ReferencePoint(id=kp.id, text=kp.text, source=item.source.ref, alternates=tuple(others),
+                                 weight=kp.weight, aliases=kp.aliases, probe=kp.probe)
                   for kp in item.key_points]
         return GradingContext(points=tuple(points), pitfalls=tuple(dict.fromkeys(pitfalls)),
                               reference_text=item.reference_answer, sources=tuple(sources),
-                              match_confidence=match_confidence, score_cap=score_cap)
+                              match_confidence=match_confidence, score_cap=score_cap, **_material(item))
     donor = next((r for r in related if r.key_points), None)
     if donor is not None:
-        points = [ReferencePoint(id=f"{donor.source.ref}/{kp.id}", text=kp.text, source=donor.source.ref)
+        points = [ReferencePoint(id=f"{donor.source.ref}/{kp.id}", text=kp.text, source=donor.source.ref,
+                                 weight=kp.weight, aliases=kp.aliases, probe=kp.probe)
                   for kp in donor.key_points]
         return GradingContext(points=tuple(points), pitfalls=tuple(dict.fromkeys(pitfalls)),
                               reference_text=donor.reference_answer, sources=tuple(sources), borrowed=True,
-                              match_confidence=match_confidence, score_cap=score_cap)
+                              match_confidence=match_confidence, score_cap=score_cap, **_material(donor))
     found = [c for c in (references(item) if references else []) if c.kind == "note" or "\n" in c.text]
     # the best chunk, plus knowledge notes of the item's own document (002's notes answer its questions)
     chunks = found[:1] + [c for c in found[1:4] if c.kind == "note" and c.file == item.source.file]

@@ -19,6 +19,8 @@ def write_feedback(grade: Grade, item: QuestionItem | None) -> str:
         lines.append("提到但没讲透：" + "；".join(partial) + "。")
     if missed and "empty" not in grade.flags:
         lines.append("还缺：" + "；".join(missed) + "。")
+    for w in grade.misconceptions:
+        lines.append(f"说法有误：「{w.text}」——{w.why}")
     if grade.pitfalls_hit:
         lines.append("注意坑位：" + "；".join(grade.pitfalls_hit))
     notes = [FLAGS[f] for f in grade.flags if f in FLAGS and f not in ("empty",)]

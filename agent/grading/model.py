@@ -6,7 +6,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from knowledge.schema import QuestionItem
+from knowledge.schema import Exemplar, MaterialOrigin, Misconception, QuestionItem, Slot
 
 Verdict = Literal["优秀", "良好", "及格", "不及格"]
 PointVerdict = Literal["covered", "partial", "missed"]
@@ -26,6 +26,10 @@ FLAGS = {
     "low_match": "与题库题目的匹配度低",
     "pitfall": "落入了常见坑位",
     "contradiction": "与参考答案的明确结论相矛盾",
+    "misconception": "包含常见的错误说法",
+    "uncertain": "离线评分把握不大，建议人工或大模型复核",
+    "echo": "主要在复述题目或面试官的话",
+    "derived_material": "这道题没有编写好的评分材料，按参考答案原文评分",
     "llm_fallback": "大模型评分失败，已改用离线评分",
     "hint_used": "使用了提示，分数有上限",
 }
@@ -48,6 +52,17 @@ class KeyPointResult(Frozen):
     source: str = ""
 
 
+class Finding(Frozen):
+    """A wrong claim found in the answer: the answer's own words, the misconception it states, and why."""
+
+    text: str
+    """Verbatim span of the answer."""
+    claim: str
+    why: str
+    point: str | None = None
+    core: bool = True
+
+
 class Grade(Frozen):
     score: float = Field(ge=0, le=10)
     verdict: Verdict
@@ -60,6 +75,7 @@ class Grade(Frozen):
     prompt_version: str = ""
     confidence: float = Field(default=1.0, ge=0, le=1)
     item_id: str | None = None
+    misconceptions: tuple[Finding, ...] = ()
     references: tuple[str, ...] = ()
     """Sources to study, e.g. ``003:21 (003_….txt 第 63 行)``."""
 
@@ -79,6 +95,9 @@ class ReferencePoint(Frozen):
     weight: float = 1.0
     alternates: tuple[str, ...] = ()
     """Key points of the same question in other documents; one that says the same thing counts too."""
+    aliases: tuple[str, ...] = ()
+    """Authored other ways of stating this point (synonyms, English, formula)."""
+    probe: str = ""
 
 
 class GradingContext(Frozen):
@@ -95,6 +114,13 @@ class GradingContext(Frozen):
     match_confidence: float = 1.0
     score_cap: float | None = None
     """An upper bound imposed by the flow (e.g. after a hint)."""
+    misconceptions: tuple[Misconception, ...] = ()
+    slots: tuple[Slot, ...] = ()
+    exemplars: tuple[Exemplar, ...] = ()
+    material: MaterialOrigin = "derived"
+    """authored / generated material, or points derived from the reference text only."""
+    echo_of: tuple[str, ...] = ()
+    """What the interviewer said to prompt this answer (the question, a probe, a hint): restating it earns nothing."""
 
 
 class Grader(Protocol):

@@ -17,6 +17,7 @@ from knowledge.schema import (
     make_id,
 )
 from knowledge.text import split_claims, strip_markdown
+from knowledge.topics import guess_topic
 
 
 @dataclass
@@ -32,7 +33,8 @@ class ItemDraft:
     question: str
     line: int
     number: str = ""
-    topic: str = ""
+    section: str = ""
+    """The document's heading above the question."""
     answer_lines: list[str] = field(default_factory=list)
     key_points: list[str] = field(default_factory=list)
     follow_ups: list[str] = field(default_factory=list)
@@ -56,7 +58,8 @@ class ItemDraft:
             follow_ups=tuple(FollowUp(text=strip_markdown(t)) for t in self.follow_ups),
             pitfalls=tuple(Pitfall(text=strip_markdown(t)) for t in self.pitfalls),
             code=tuple(self.code),
-            topic=self.topic,
+            topic=guess_topic(f"{question} {self.section} {' '.join(self.tags)}"),
+            section=self.section,
             difficulty=self.difficulty,
             tags=tuple(dict.fromkeys(self.tags)),
             companies=tuple(dict.fromkeys(self.companies)),

@@ -31,7 +31,7 @@ def parse(text: str, file: str) -> ParsedDoc:
         elif m := _QUESTION.match(line):
             if current:
                 doc.items.append(current.finish(file))
-            current = ItemDraft(question=m.group(2), line=lineno, number=m.group(1), topic=topic)
+            current = ItemDraft(question=m.group(2), line=lineno, number=m.group(1), section=topic)
             in_answer = False
         elif current and (m := _ANSWER.match(line)):
             current.answer_lines.append(m.group(1))

@@ -66,7 +66,7 @@ def parse(text: str, file: str) -> ParsedDoc:
                 rest = nm.group(2) if nm else body
                 note = {"title": title, "text": rest, "topic": topic, "line": lineno, "number": m.group(1)}
             else:
-                draft = ItemDraft(question=m.group(2), line=lineno, number=m.group(1), topic=topic)
+                draft = ItemDraft(question=m.group(2), line=lineno, number=m.group(1), section=topic)
                 doc.items.append(draft.finish(file))
         elif note is not None and line and line != "---":
             note["text"] = f"{note['text']} {strip_markdown(line)}"

@@ -146,7 +146,7 @@ def parse(text: str, file: str) -> ParsedDoc:
         if i in start_at:
             close()
             s = start_at[i]
-            current = ItemDraft(question=s.question.strip(), line=i + 1, number=s.number, topic=topic)
+            current = ItemDraft(question=s.question.strip(), line=i + 1, number=s.number, section=topic)
             current_level = s.level
             in_question = style == "qa"
             continue

@@ -49,7 +49,7 @@ def parse(text: str, file: str) -> ParsedDoc:
             in_points = False
         elif m := _CARD.match(line):
             close()
-            current = ItemDraft(question=m.group(2), line=lineno, number=m.group(1), topic=topic)
+            current = ItemDraft(question=m.group(2), line=lineno, number=m.group(1), section=topic)
             in_points = False
         elif current is None:
             continue

@@ -51,7 +51,7 @@ def parse(text: str, file: str) -> ParsedDoc:
             topic = _SECTION_PREFIX.sub("", clean_title(m.group(1)))
         elif m := _QUESTION.match(line):
             close()
-            current = ItemDraft(question=m.group(2), line=lineno, number=m.group(1), topic=topic)
+            current = ItemDraft(question=m.group(2), line=lineno, number=m.group(1), section=topic)
             field = ""
         elif current and (m := _FIELD.match(line)):
             field, value = m.group(1), m.group(2).strip()

@@ -1,0 +1,296 @@
+"""What the calibrated grader looks at, computed deterministically from an answer and the material.
+
+Per key point: lexical coverage by the whole answer (the point's text or any of its aliases, glossary-
+canonical tokens weighted by IDF; words the question contains count for nothing). Per claim and
+misconception: how much of the misconception the claim states, and how much of what sets it apart
+from the right point ("最小值" where the point says "最大值"), against the claim's support for the
+point itself. Slots: literal right / wrong values. Exemplars: char-bigram TF-IDF nearest neighbours
+with their scores. Cues: negation, hedging, antonym swaps against the best-supported point. For
+answers that are mostly not Chinese the multilingual embedding adds the same views (point / misconception
+margin, nearest exemplars). Everything is a number in ``Features.vector()``; the evidence spans behind
+them travel in ``Features`` too, so the grade can quote the answer.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from agent.grading.claims import Claim, antonym_swap, hedges, negated, split_claims
+from agent.grading.coverage import IdfTable, canonical_tokens, cjk_bigrams
+from agent.grading.model import GradingContext, ReferencePoint
+from agent.grading.signals import cjk_ratio, content_chars, has_depth, is_keyword_list
+from knowledge.embeddings import Embedder
+from knowledge.schema import Misconception, Slot
+from knowledge.text import normalize
+
+FEATURES: tuple[str, ...] = (
+    "bias", "coverage", "coverage_soft", "main_coverage", "knn", "knn_sim", "knn_wrong_margin",
+    "mis_strength", "mis_core", "slot_wrong", "slot_right", "contra", "hedge", "length", "short", "depth",
+    "echo", "keyword_list", "non_chinese", "dense_coverage", "dense_mis_margin", "dense_knn", "no_material",
+)
+
+
+@dataclass(frozen=True)
+class PointView:
+    point: ReferencePoint
+    coverage: float
+    evidence: tuple[int, int] | None
+
+
+@dataclass(frozen=True)
+class MisconceptionHit:
+    misconception: Misconception
+    strength: float
+    span: tuple[int, int]
+    core: bool
+
+
+@dataclass(frozen=True)
+class SlotHit:
+    slot: Slot
+    wrong: bool
+    span: tuple[int, int] | None
+
+
+@dataclass
+class Features:
+    values: dict[str, float] = field(default_factory=dict)
+    points: list[PointView] = field(default_factory=list)
+    misconceptions: list[MisconceptionHit] = field(default_factory=list)
+    slots: list[SlotHit] = field(default_factory=list)
+    contradictions: list[tuple[str, tuple[int, int]]] = field(default_factory=list)
+
+    def vector(self) -> np.ndarray:
+        return np.array([self.values.get(n, 0.0) for n in FEATURES], dtype=np.float64)
+
+
+# --------------------------------------------------------------------------------------------
+def _specific(text: str, question_tokens: frozenset[str]) -> frozenset[str]:
+    toks = canonical_tokens(text)
+    return (toks - question_tokens) or toks
+
+
+def support(target: str, tokens: frozenset[str], text: str, question_tokens: frozenset[str], idf: IdfTable) -> float:
+    """How much of ``target`` (its specific words, IDF-weighted; its char bigrams) ``text`` states."""
+    spec = _specific(target, question_tokens)
+    total = sum(idf.weight(t) for t in spec)
+    if total <= 0:
+        return 0.0
+    token_cov = sum(idf.weight(t) for t in spec & tokens) / total
+    grams = cjk_bigrams(target)
+    bigram_cov = len(grams & cjk_bigrams(text)) / len(grams) if grams else 0.0
+    return max(token_cov, 0.85 * bigram_cov)
+
+
+def _variants(pt: ReferencePoint) -> list[str]:
+    return [pt.text, *pt.aliases]
+
+
+def _best_claim(target_tokens: frozenset[str], claims: list[Claim], claim_tokens: list[frozenset[str]],
+                idf: IdfTable) -> int | None:
+    best, best_score = None, 0.0
+    for n, ct in enumerate(claim_tokens):
+        sc = sum(idf.weight(t) for t in target_tokens & ct)
+        if sc > best_score:
+            best, best_score = n, sc
+    return best
+
+
+def _distinct(m: Misconception, point_text: str, question_tokens: frozenset[str]) -> frozenset[str]:
+    """Words of the misconception that the right point does not use (what makes it wrong)."""
+    return (canonical_tokens(m.text) - canonical_tokens(point_text)) - question_tokens
+
+
+def _slot_hits(slots: tuple[Slot, ...], answer: str) -> list[SlotHit]:
+    norm = normalize(answer)
+    out = []
+    for s in slots:
+        right = any(normalize(r) and normalize(r) in norm for r in s.right)
+        wrong_form = next((w for w in s.wrong if normalize(w) and normalize(w) in norm), None)
+        if right:
+            out.append(SlotHit(s, False, None))
+        elif wrong_form is not None:
+            pos = answer.lower().find(wrong_form.lower())
+            span = (pos, pos + len(wrong_form)) if pos >= 0 else None
+            out.append(SlotHit(s, True, span))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+@lru_cache(maxsize=50000)
+def _bigram_vector(text: str) -> tuple[dict[str, float], float]:
+    norm = normalize(text)
+    grams = Counter(norm[i:i + 2] for i in range(len(norm) - 1))
+    grams.update(w for w in re.findall(r"[a-z]{3,}", norm))
+    vec = {g: 1.0 + math.log(c) for g, c in grams.items()}
+    return vec, math.sqrt(sum(v * v for v in vec.values())) or 1.0
+
+
+def bigram_cosine(a: str, b: str) -> float:
+    va, na = _bigram_vector(a)
+    vb, nb = _bigram_vector(b)
+    if len(va) > len(vb):
+        va, vb = vb, va
+    return sum(v * vb.get(g, 0.0) for g, v in va.items()) / (na * nb)
+
+
+def knn(sims: list[float], scores: list[float], k: int = 2) -> tuple[float, float]:
+    """Similarity-weighted mean score of the k nearest exemplars, and the top similarity."""
+    if not sims:
+        return 0.0, 0.0
+    order = sorted(range(len(sims)), key=lambda i: -sims[i])[:k]
+    w = [max(sims[i], 1e-6) ** 4 for i in order]
+    return sum(wi * scores[i] for wi, i in zip(w, order, strict=True)) / sum(w), sims[order[0]]
+
+
+_RIGHT_KINDS = ("excellent", "own_words")
+_WRONG_KINDS = ("fluent_wrong", "wrong")
+
+
+# --------------------------------------------------------------------------------------------
+def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embedder: Embedder | None = None,
+            exclude_exemplar: str | None = None) -> Features:
+    """All features of one answer. ``exclude_exemplar`` leaves one exemplar out of the neighbours
+    (training on the exemplars themselves)."""
+    f = Features()
+    v = f.values
+    v["bias"] = 1.0
+    question_tokens = canonical_tokens(question) if question else frozenset()
+    answer_tokens = canonical_tokens(answer)
+    claims = split_claims(answer)
+    claim_tokens = [canonical_tokens(c.text) for c in claims]
+
+    # key points --------------------------------------------------------------------------------
+    weights, covs, softs = [], [], []
+    for pt in ctx.points:
+        cov = max(support(t, answer_tokens, answer, question_tokens, idf) for t in _variants(pt))
+        for alt in pt.alternates[:6]:
+            if cov >= 0.6:
+                break
+            cov = max(cov, 0.8 * support(alt, answer_tokens, answer, question_tokens, idf))
+        best = _best_claim(_specific(pt.text, question_tokens), claims, claim_tokens, idf)
+        ev = (claims[best].start, claims[best].end) if best is not None and cov > 0.2 else None
+        f.points.append(PointView(pt, cov, ev))
+        weights.append(pt.weight)
+        covs.append(1.0 if cov >= 0.5 else 0.5 if cov >= 0.25 else 0.0)
+        softs.append(min(cov, 1.0))
+    if weights:
+        wsum = sum(weights)
+        v["coverage"] = sum(w * c for w, c in zip(weights, covs, strict=True)) / wsum
+        v["coverage_soft"] = sum(w * c for w, c in zip(weights, softs, strict=True)) / wsum
+        top = max(weights)
+        mains = [c for w, c in zip(weights, softs, strict=True) if w >= top]
+        v["main_coverage"] = sum(mains) / len(mains)
+
+    # misconceptions, per claim -------------------------------------------------------------------
+    by_id = {pt.id.split("/")[-1]: pt for pt in ctx.points}
+    top_weight = max((pt.weight for pt in ctx.points), default=1.0)
+    best_hit: MisconceptionHit | None = None
+    for m in ctx.misconceptions:
+        linked = by_id.get(m.point) if m.point else None
+        point_text = linked.text if linked else " ".join(pt.text for pt in ctx.points)
+        distinct = _distinct(m, point_text + " " + " ".join(linked.aliases if linked else ()), question_tokens)
+        dist_total = sum(idf.weight(t) for t in distinct)
+        for c, ct in zip(claims, claim_tokens, strict=True):
+            stated = max(support(t, ct, c.text, question_tokens, idf) for t in (m.text, *m.aliases))
+            if stated < 0.3:
+                continue
+            apart = sum(idf.weight(t) for t in distinct & ct) / dist_total if dist_total > 0 else 0.5
+            right = support(linked.text, ct, c.text, question_tokens, idf) if linked else 0.0
+            strength = stated * (0.4 + 0.6 * apart) - 0.3 * max(0.0, right - stated)
+            if negated(c.text, m.text):
+                strength *= 0.3
+            if strength > 0 and (best_hit is None or strength > best_hit.strength):
+                core = linked is None or linked.weight >= top_weight
+                best_hit = MisconceptionHit(m, strength, (c.start, c.end), core)
+    if best_hit is not None:
+        f.misconceptions.append(best_hit)
+        v["mis_strength"] = best_hit.strength
+        v["mis_core"] = best_hit.strength if best_hit.core else 0.0
+
+    # slots -------------------------------------------------------------------------------------------
+    f.slots = _slot_hits(ctx.slots, answer)
+    if ctx.slots:
+        v["slot_wrong"] = float(sum(1 for s in f.slots if s.wrong))
+        v["slot_right"] = sum(1 for s in f.slots if not s.wrong) / len(ctx.slots)
+
+    # contradictions: a claim that states a point's words with a swapped antonym or a negation -------
+    contra = 0.0
+    for pt in ctx.points:
+        spec = _specific(pt.text, question_tokens)
+        best = _best_claim(spec, claims, claim_tokens, idf)
+        if best is None:
+            continue
+        c = claims[best]
+        sup = support(pt.text, claim_tokens[best], c.text, question_tokens, idf)
+        if sup < 0.4:
+            continue
+        swapped = antonym_swap(c.text, pt.text)
+        if swapped or negated(c.text, pt.text):
+            contra = max(contra, sup * (pt.weight / top_weight))
+            f.contradictions.append((pt.id, (c.start, c.end)))
+    v["contra"] = contra
+
+    # exemplars -----------------------------------------------------------------------------------------
+    exemplars = [e for e in ctx.exemplars if e.answer != exclude_exemplar]
+    if exemplars:
+        sims = [bigram_cosine(answer, e.answer) for e in exemplars]
+        v["knn"], v["knn_sim"] = knn(sims, [e.score for e in exemplars])
+        right = max((s for s, e in zip(sims, exemplars, strict=True) if e.kind in _RIGHT_KINDS), default=0.0)
+        wrong = max((s for s, e in zip(sims, exemplars, strict=True) if e.kind in _WRONG_KINDS), default=0.0)
+        v["knn_wrong_margin"] = wrong - right
+    else:
+        v["no_material"] = 1.0
+
+    # form -----------------------------------------------------------------------------------------------
+    chars = content_chars(answer)
+    v["length"] = min(math.log1p(chars) / math.log1p(400), 1.5)
+    v["short"] = 1.0 if chars < 40 else 0.0
+    v["depth"] = 1.0 if has_depth(answer) else 0.0
+    v["hedge"] = min(hedges(answer), 3) / 3
+    v["keyword_list"] = 1.0 if is_keyword_list(answer) else 0.0
+    echo_sources = [question, *ctx.echo_of]
+    v["echo"] = max((echo_share(answer, s) for s in echo_sources if s), default=0.0)
+
+    # other languages: the multilingual embedding ------------------------------------------------------
+    if cjk_ratio(answer) < 0.3:
+        v["non_chinese"] = 1.0
+        if embedder is not None and ctx.points and len(re.findall(r"[A-Za-z]{2,}", answer)) >= 5:
+            _dense(f, answer, ctx, embedder, exemplars)
+            # Chinese exemplars and points are out of reach of the bigram and token views
+            v["knn"] = v.get("dense_knn", v.get("knn", 0.0))
+            v["coverage"] = max(v.get("coverage", 0.0), v.get("dense_coverage", 0.0))
+            v["coverage_soft"] = max(v.get("coverage_soft", 0.0), v.get("dense_coverage", 0.0))
+    return f
+
+
+def echo_share(answer: str, said: str) -> float:
+    """Share of the answer's words that only restate what was said to the candidate."""
+    a = canonical_tokens(answer)
+    if not a:
+        return 0.0
+    return len(a & canonical_tokens(said)) / len(a)
+
+
+def _dense(f: Features, answer: str, ctx: GradingContext, embedder: Embedder, exemplars: list) -> None:
+    texts = [answer[:600], *[pt.text for pt in ctx.points], *[m.text for m in ctx.misconceptions],
+             *[e.answer[:600] for e in exemplars]]
+    vecs = embedder.passages(texts)
+    a = vecs[0]
+    n_p, n_m = len(ctx.points), len(ctx.misconceptions)
+    pts = vecs[1:1 + n_p] @ a
+    f.values["dense_coverage"] = float(np.clip((np.mean(pts) - 0.78) / 0.1, 0, 1.5))
+    if n_m:
+        mis = vecs[1 + n_p:1 + n_p + n_m] @ a
+        f.values["dense_mis_margin"] = float(np.max(mis) - np.max(pts))
+    if exemplars:
+        sims = (vecs[1 + n_p + n_m:] @ a).tolist()
+        # cosines crowd near 0.9: neighbours by margin over the mean
+        base = float(np.mean(sims))
+        f.values["dense_knn"] = knn([max(s - base + 0.05, 0.0) for s in sims], [e.score for e in exemplars])[0]
