@@ -81,8 +81,8 @@ def ask_next(state: SessionState, bank: Bank, priority: Sequence[str] = ()) -> S
         return finish(state)
     total = min(state.config.n_questions, len(policy.eligible(bank.items, state.config)))
     text = prompts.render("ask_question", seed=_seed(state), n=answered + 1, total=max(total, answered + 1),
-                          topic=item.topic or "综合", question=item.question)
-    record = QuestionRecord(item_id=item.id, question=item.question, topic=item.topic or "综合",
+                          topic=item.topic_label, question=item.question)
+    record = QuestionRecord(item_id=item.id, question=item.question, topic=item.topic_label,
                             difficulty=item.difficulty, asked_text=text)
     state = state.model_copy(update={"records": (*state.records, record), "pending_follow_up": None})
     return Step(_say(state, "question", text, item.id), (text,))
@@ -192,7 +192,7 @@ def on_hint(state: SessionState, bank: Bank) -> Step:
         return Step(state, ())
     item = bank.by_id[record.item_id]
     state = _heard(state, "command", "提示", record.item_id)
-    terms = policy.hint_terms(item) or [item.topic or "题目涉及的基本概念"]
+    terms = policy.hint_terms(item) or [item.topic_label]
     msg = prompts.render("hint", hints="、".join(terms), cap=HINT_SCORE_CAP)
     state = _replace_current(state, record.model_copy(update={"hint_used": True}))
     return Step(_say(state, "hint", msg, item.id), (msg,))
@@ -207,7 +207,7 @@ def on_clarify(state: SessionState, text: str, bank: Bank) -> Step:
     item = bank.by_id[record.item_id]
     state = _heard(state, "clarify", text, item.id)
     asked = state.pending_follow_up.text if state.pending_follow_up else item.question
-    parts = [f"它属于「{item.topic}」方向" if item.topic else ""]
+    parts = [f"它属于「{item.topic_label}」方向"]
     if item.tags:
         parts.append("关键词：" + "、".join(t for t in item.tags if len(t) <= 12)[:60])
     msg = prompts.render("clarify", question=asked, context="；".join(p for p in parts if p) + "。")

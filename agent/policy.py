@@ -47,7 +47,7 @@ def eligible(items: Sequence[QuestionItem], config: InterviewConfig) -> list[Que
     for i in items:
         if not (lo <= i.difficulty <= hi):
             continue
-        if config.topics and not any(t.lower() in f"{i.topic} {' '.join(i.tags)} {i.question}".lower() for t in config.topics):
+        if config.topics and not any(i.matches_topic(t) or t.lower() in i.question.lower() for t in config.topics):
             continue
         if config.companies and not any(c in i.companies for c in config.companies):
             continue

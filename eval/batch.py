@@ -28,7 +28,7 @@ from knowledge.embeddings import Embedder
 from knowledge.kb import KnowledgeBase, make_embedder
 from knowledge.settings import KnowledgeSettings
 
-GRADERS = ("rubric", "llm")
+GRADERS = ("rubric", "llm", "auto")
 GRADES_FILE = "grades.jsonl"
 NO_LLM = ("未配置大模型：请设置 OPENAI_API_KEY / OPENAI_BASE_URL（任意 OpenAI 兼容服务：OpenAI、DeepSeek、"
           "通义千问、Ollama、vLLM、llama.cpp server…；模型名用 MIANSHI_LLM_MODEL，且 MIANSHI_BACKEND 不能是 offline），"
@@ -57,7 +57,7 @@ def make_grader(name: str, kb: KnowledgeBase, examiner: Examiner | None = None) 
     never graded with a made-up score."""
     if name == "rubric":
         return None
-    if name != "llm":
+    if name not in ("llm", "auto"):
         raise GraderUnavailable(f"未知的评分器「{name}」：可选 {' / '.join(GRADERS)}")
     settings = AgentSettings()
     if not settings.llm_configured:
@@ -72,6 +72,10 @@ def make_grader(name: str, kb: KnowledgeBase, examiner: Examiner | None = None) 
                                     cache_path=settings.home_dir / "grade_cache.sqlite", model_name=settings.llm_model)
     except Exception as exc:
         raise GraderUnavailable(f"无法创建大模型评分器：{type(exc).__name__}: {exc}") from exc
+    if name == "auto":
+        from agent.grading.auto import AutoGrader
+
+        return AutoGrader((examiner or Examiner(kb)).rubric, grader)
     return grader
 
 

@@ -106,6 +106,7 @@ def load_documents(paths: Iterable[Path], max_mb: float = 20.0,
     bundled, material_warnings = load_materials(bundled_material_files())
     out.warnings.extend(material_warnings)
     titles = document_titles()
+    seed_names = {p.name for p in bundled_seed_dir().iterdir()}
     for f in files:
         if on_file:
             on_file(f)
@@ -113,7 +114,7 @@ def load_documents(paths: Iterable[Path], max_mb: float = 20.0,
             continue
         doc = load_document(f, max_mb=max_mb)
         out.warnings.extend(doc.warnings)
-        items = with_material(doc.items, f, bundled if f.parent == bundled_seed_dir() else None, titles, out.warnings)
+        items = with_material(doc.items, f, bundled if f.name in seed_names else None, titles, out.warnings)
         fresh = [i for i in items if i.id not in seen_ids]
         if len(fresh) < len(doc.items):
             out.warnings.append(LoadWarning(file=f.name, message=f"{len(doc.items) - len(fresh)} 道题与同一文件中的题目重复，已合并"))

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from knowledge.topics import Topic
+from knowledge.topics import Topic, topic_label
 
 DEFAULT_DIFFICULTY = 3
 """Difficulty (1-5) of an item whose document gives none (only 003's ⭐ cards carry one)."""
@@ -122,6 +122,16 @@ class QuestionItem(Frozen):
     companies: tuple[str, ...] = ()
     source: SourceRef
     related: tuple[str, ...] = ()
+
+    @property
+    def topic_label(self) -> str:
+        return topic_label(self.topic)
+
+    def matches_topic(self, query: str) -> bool:
+        """A topic filter: the canonical topic (id, Chinese or English name), the document's section or a tag."""
+        q = query.strip().lower()
+        names = [self.topic.value, topic_label(self.topic, "zh"), topic_label(self.topic, "en"), self.section, *self.tags]
+        return bool(q) and any(q in n.lower() for n in names)
 
     @property
     def has_reference(self) -> bool:

@@ -80,6 +80,7 @@ app = typer.Typer(
 class GraderName(StrEnum):
     rubric = "rubric"
     llm = "llm"
+    auto = "auto"
 
 
 class InputFormat(StrEnum):
@@ -96,9 +97,10 @@ class SplitName(StrEnum):
     all = "all"
 
 
-GraderOption = Annotated[GraderName, typer.Option(
-    "--grader", help=cn("评分器：rubric 离线规则评分，无需 API Key；llm 大模型评分，"
-    "需要 OPENAI_API_KEY / OPENAI_BASE_URL，未配置则报错退出，绝不给假分数"))]
+GraderOption = Annotated[GraderName | None, typer.Option(
+    "--grader", help=cn("评分器：rubric 离线规则评分，无需 API Key；llm 每题都用大模型评分；auto 先离线评分，"
+    "只把离线评分没把握（uncertain）的回答交给大模型。llm/auto 需要 OPENAI_API_KEY / OPENAI_BASE_URL，"
+    "未配置则报错退出，绝不给假分数。默认：配置了大模型时为 auto，否则 rubric"), show_default=False)]
 ConcurrencyOption = Annotated[int, typer.Option(
     "--concurrency", "-j", min=1, max=64, help=cn("并发评分线程数。输出始终按输入顺序，结果与顺序评分相同；"
     "大模型评分时调大可提速"))]
@@ -109,10 +111,13 @@ def fatal(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
-def open_examiner(grader: GraderName) -> Examiner:
+def open_examiner(grader: GraderName | None) -> Examiner:
     """The examiner on MIANSHI_HOME's bank (built first, with progress, on first use) with the chosen
-    grader; a missing LLM configuration is reported before anything is built."""
-    if grader is GraderName.llm and not llm_configured():
+    grader (none chosen: auto when an endpoint is configured, else rubric); a missing LLM configuration
+    is reported before anything is built."""
+    if grader is None:
+        grader = GraderName.auto if llm_configured() else GraderName.rubric
+    if grader in (GraderName.llm, GraderName.auto) and not llm_configured():
         fatal(NO_LLM)
     kb = open_kb()
     if not kb.is_built():
@@ -156,7 +161,7 @@ def run(
         show_default=False)],
     out_dir: Annotated[Path, typer.Option(
         "--out", "-o", help=cn("输出目录：写入 grades.jsonl、grades.csv、report.md、report.html"), show_default=False)],
-    grader: GraderOption = GraderName.rubric,
+    grader: GraderOption = None,
     fmt: Annotated[InputFormat, typer.Option(
         "--format", help=cn("输入格式：auto 按扩展名和内容识别，或强制 jsonl / json / csv / md"))]
     = InputFormat.auto,
@@ -267,7 +272,7 @@ def agreement_command(
         "如 eval/datasets/gold.jsonl"), show_default=False)],
     split: Annotated[SplitName, typer.Option("--split", help=cn("只用该划分的行：dev / test / all（默认全部）"))]
     = SplitName.all,
-    grader: GraderOption = GraderName.rubric,
+    grader: GraderOption = None,
     concurrency: ConcurrencyOption = 1,
     as_json: Annotated[bool, typer.Option("--json", help=cn("以 JSON 输出一致性指标（Agreement 对象）"))] = False,
 ) -> None:

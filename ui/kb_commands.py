@@ -80,7 +80,7 @@ def _filter(bank: Bank, source: str | None, topic: str | None) -> list[QuestionI
     if source:
         items = [i for i in items if source.lower() in i.source.file.lower()]
     if topic:
-        items = [i for i in items if topic.lower() in i.topic.lower() or any(topic.lower() in t.lower() for t in i.tags)]
+        items = [i for i in items if i.matches_topic(topic)]
     return items
 
 
@@ -105,7 +105,7 @@ def list_items(
     for col in ("ID", "来源", "主题", "难度", "题目", "参考"):
         table.add_column(col, overflow="fold")
     for i in items:
-        table.add_row(i.id, i.source.ref, i.topic, "⭐" * i.difficulty, i.question, "✓" if i.has_reference else "-")
+        table.add_row(i.id, i.source.ref, i.topic_label, "⭐" * i.difficulty, i.question, "✓" if i.has_reference else "-")
     out.print(table)
 
 
@@ -154,7 +154,8 @@ def show(item_id: Annotated[str, typer.Argument(help="题目 ID（或来源编�
 def render_item_markdown(item: QuestionItem, bank: Bank) -> Markdown:
     by_id = bank.by_id()
     lines = [f"## {item.question}", "",
-             f"来源：{item.source.file} 第 {item.source.line} 行 · 主题：{item.topic or '-'} · 难度：{'⭐' * item.difficulty}"]
+             f"来源：{item.source.doc}（{item.source.file}）第 {item.source.line} 行 · 主题：{item.topic_label}"
+             f"{'（' + item.section + '）' if item.section else ''} · 难度：{'⭐' * item.difficulty}"]
     if item.tags:
         lines.append(f"标签：{'、'.join(item.tags)}")
     if item.companies:

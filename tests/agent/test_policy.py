@@ -8,7 +8,7 @@ from agent.grading.model import Grade, KeyPointResult
 from knowledge.schema import FollowUp, KeyPoint, Pitfall, QuestionItem, SourceRef
 
 
-def item(n: int, topic: str = "A", difficulty: int = 3, related: tuple[str, ...] = (), **kw: object) -> QuestionItem:
+def item(n: int, topic: str = "attention", difficulty: int = 3, related: tuple[str, ...] = (), **kw: object) -> QuestionItem:
     return QuestionItem(id=f"q{n}", question=f"问题{n}？", topic=topic, difficulty=difficulty, related=related,
                         key_points=(KeyPoint(id="kp1", text="要点一"), KeyPoint(id="kp2", text="要点二")),
                         source=SourceRef(file=f"f{n % 2}.md", line=n), **kw)  # type: ignore[arg-type]
@@ -42,12 +42,12 @@ def test_no_repeats_including_the_same_question_from_another_document() -> None:
 
 
 def test_spreads_across_topics_and_follows_difficulty() -> None:
-    items = [item(1, "A", 3), item(2, "A", 3), item(3, "B", 5), item(4, "B", 1)]
+    items = [item(1, "attention", 3), item(2, "attention", 3), item(3, "position", 5), item(4, "position", 1)]
     cfg = InterviewConfig()
     first = policy.next_question(items, cfg, [], 3)
-    assert first is not None and first.topic == "A"
+    assert first is not None and first.topic == "attention"
     second = policy.next_question(items, cfg, [first.id], 5)
-    assert second is not None and second.topic == "B" and second.difficulty == 5
+    assert second is not None and second.topic == "position" and second.difficulty == 5
     assert policy.adjust_level(3, 9.0, (1, 5)) == 4
     assert policy.adjust_level(3, 2.0, (1, 5)) == 2
     assert policy.adjust_level(5, 9.0, (1, 5)) == 5
@@ -55,10 +55,10 @@ def test_spreads_across_topics_and_follows_difficulty() -> None:
 
 
 def test_filters_and_review_priority() -> None:
-    items = [item(1, "A", 2), item(2, "B", 4, companies=("字节",)), item(3, "B", 5)]
+    items = [item(1, "attention", 2), item(2, "position", 4, companies=("字节",)), item(3, "position", 5)]
     assert [i.id for i in policy.eligible(items, InterviewConfig(difficulty=(3, 5)))] == ["q2", "q3"]
     assert [i.id for i in policy.eligible(items, InterviewConfig(companies=("字节",)))] == ["q2"]
-    assert [i.id for i in policy.eligible(items, InterviewConfig(topics=("b",)))] == ["q2", "q3"]
+    assert [i.id for i in policy.eligible(items, InterviewConfig(topics=("位置编码",)))] == ["q2", "q3"]
     nxt = policy.next_question(items, InterviewConfig(), [], 3, priority=["q3"])
     assert nxt is not None and nxt.id == "q3"
 
@@ -80,7 +80,7 @@ def test_follow_up_order_pitfall_then_missed_then_counter_and_budget() -> None:
 def test_final_score_combines_follow_up_and_caps_hints() -> None:
     g = grade(5.0)
     fu = FollowUpRecord(plan=FollowUpPlan(kind="missed", text="要点二", targets=("要点二",)), grade=grade(10.0))
-    rec = QuestionRecord(item_id="q1", question="q", topic="A", difficulty=3, asked_text="q", grade=g, follow_ups=(fu,))
+    rec = QuestionRecord(item_id="q1", question="q", topic="注意力机制", difficulty=3, asked_text="q", grade=g, follow_ups=(fu,))
     assert policy.final_score(rec, 7.0) == 7.0  # 5 + 0.4 * 1.0 * 5
     assert policy.final_score(rec.model_copy(update={"hint_used": True, "grade": grade(9.0)}), 7.0) == 7.0
     assert policy.final_score(rec.model_copy(update={"skipped": True}), 7.0) == 0.0

@@ -25,7 +25,7 @@ def test_sample_document(name: str) -> None:
         else:
             assert item.reference_answer.strip() == ""
     if "topics" in exp:
-        assert [i.topic for i in doc.items] == exp["topics"]
+        assert [i.section for i in doc.items] == exp["topics"]
 
 
 def test_fenced_python_is_code_and_not_split() -> None:

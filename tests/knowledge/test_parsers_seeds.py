@@ -42,7 +42,7 @@ def test_000_every_question_has_full_answer_and_topic(docs) -> None:  # type: ig
     assert all(i.reference_answer and i.key_points for i in items)
     first = items[0]
     assert first.question == "Transformer 常见张量形状（B,T,D）是什么？"
-    assert first.topic == "张量/Shape 推理"
+    assert first.section == "张量/Shape 推理"
     assert first.source.line == 4 and first.source.number == "1"
     assert "B 是 batch size" in first.reference_answer
     assert items[15].question == "为什么要除以 √d？"
@@ -60,7 +60,7 @@ def test_001_follow_ups_pitfalls_and_code(docs) -> None:  # type: ignore[no-unty
     flash = items[3]
     assert "scaled_dot_product_attention" in flash.code[0]
     assert items[29].question == "语料时效性与刷新策略？"
-    assert items[29].topic == "模型与预训练"
+    assert items[29].section == "模型与预训练"
     # the trailing figure/reference sections are not swallowed into question 30
     assert "ZeRO" not in items[29].reference_answer
 
@@ -72,7 +72,7 @@ def test_002_questions_without_answers_and_knowledge_notes(docs) -> None:  # typ
     assert doc.notes[0].title == "自注意力机制（Self-Attention）"
     assert "softmax" in doc.notes[0].text  # the formula on the next line is kept
     assert doc.items[9].question == "为什么注意力分数要除以√d_k？"
-    assert doc.items[0].topic == "基础原理"
+    assert doc.items[0].section == "基础原理"
 
 
 def test_003_cards_carry_difficulty_tags_companies_and_points(docs) -> None:  # type: ignore[no-untyped-def]
@@ -85,7 +85,7 @@ def test_003_cards_carry_difficulty_tags_companies_and_points(docs) -> None:  # 
     assert q21.companies == ("字节", "美团")
     assert "高频" in q21.tags
     assert next(kp.text for kp in q21.key_points) == "防止点积结果过大导致softmax梯度消失"
-    assert q21.topic == "Transformer 架构基础"
+    assert q21.section == "Transformer 架构基础"
     q96 = next(i for i in items if i.source.number == "96")
     assert len(q96.key_points) == 4  # numbered 考点 list
     q92 = next(i for i in items if i.source.number == "92")

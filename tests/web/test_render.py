@@ -34,7 +34,7 @@ def item(**extra: object) -> QuestionItem:
                                "reference_answer": "防止点积过大导致 softmax 饱和。",
                                "key_points": (KeyPoint(id="k1", text="点积方差随维度增大"),),
                                "follow_ups": (FollowUp(text="你在项目里遇到过梯度消失吗？"),),
-                               "pitfalls": (Pitfall(text="以为是为了归一化长度"),), "topic": "注意力", "difficulty": 3}
+                               "pitfalls": (Pitfall(text="以为是为了归一化长度"),), "topic": "attention", "difficulty": 3}
     data.update(extra)
     return QuestionItem(**data)  # type: ignore[arg-type]
 

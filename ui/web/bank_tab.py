@@ -30,7 +30,7 @@ def filter_items(items: Sequence[QuestionItem], query: str = "", topic: str = ""
     low, high = sorted((int(lo), int(hi)))
 
     def keep(i: QuestionItem) -> bool:
-        return (low <= i.difficulty <= high and (not topic or i.topic == topic)
+        return (low <= i.difficulty <= high and (not topic or i.topic_label == topic)
                 and (not company or company in i.companies) and (not source or i.source.file == source))
 
     pool = [i for i in items if keep(i)]
@@ -50,7 +50,7 @@ def filter_items(items: Sequence[QuestionItem], query: str = "", topic: str = ""
 
 
 def table_rows(items: Sequence[QuestionItem]) -> list[list[Any]]:
-    return [[i.question, i.topic, i.difficulty, "、".join(i.companies), i.source.ref, i.id] for i in items[:MAX_ROWS]]
+    return [[i.question, i.topic_label, i.difficulty, "、".join(i.companies), i.source.ref, i.id] for i in items[:MAX_ROWS]]
 
 
 def with_all(values: Sequence[str], lang: Lang = "zh") -> list[tuple[str, str]]:

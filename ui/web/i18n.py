@@ -199,6 +199,12 @@ FLAGS_EN = {
     "contradiction": "contradicts the reference",
     "llm_fallback": "the LLM grader failed; graded offline",
     "hint_used": "hint used: the score is capped",
+    "misconception": "states a common misconception",
+    "uncertain": "the offline grader is unsure: worth a second look",
+    "echo": "mostly restates the question or the interviewer",
+    "derived_material": "no authored grading material: graded on the reference text",
+    "llm_clamped": "the LLM's score disagreed with its own verdicts and was bounded",
+    "unverified_evidence": "a quote from the LLM was not in the answer and was dropped",
 }
 
 

@@ -86,8 +86,7 @@ def bank_choices(iv: Interviewer) -> tuple[list[str], list[str]]:
     items = iv.kb.ensure_built().items
     counts: dict[str, int] = {}
     for i in items:
-        if i.topic:
-            counts[i.topic] = counts.get(i.topic, 0) + 1
+        counts[i.topic_label] = counts.get(i.topic_label, 0) + 1
     topics = sorted(counts, key=lambda k: (-counts[k], k))
     companies = sorted({c for i in items for c in i.companies})
     return topics, companies

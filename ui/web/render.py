@@ -159,7 +159,7 @@ def reference_html(item: QuestionItem | None, reveal: bool, lang: Lang = "zh") -
 # bank items ----------------------------------------------------------------------------------------------
 def item_html(item: QuestionItem, lang: Lang = "zh") -> str:
     meta = [f'{esc(t("col_id", lang))} <code>{esc(item.id)}</code>',
-            f'{esc(t("topic", lang))}：{esc(item.topic or "-")}',
+            f'{esc(t("topic", lang))}：{esc(item.topic_label)}',
             f'{esc(t("difficulty", lang))}：{item.difficulty}',
             f'{esc(t("source", lang))}：{esc(item.source.file)}:{item.source.line}（{esc(item.source.ref)}）']
     if item.companies:
