@@ -175,3 +175,55 @@ def render_item_markdown(item: QuestionItem, bank: Bank) -> Markdown:
             f"- {by_id[r].source.ref} {by_id[r].question}（{r}）" for r in item.related if r in by_id
         ]
     return Markdown("\n".join(lines))
+
+
+@app.command()
+def enrich(
+    source: Annotated[str | None, typer.Option("--source", help="只处理文件名包含该字符串的已添加文档")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出每道题写入或被拒绝的结果")] = False,
+) -> None:
+    """让已配置的大模型为你添加的文档编写评分材料（要点/别名/追问、错误说法、分级示例答案），
+    按与内置材料相同的格式校验，合格的缓存在文档旁（<文档>.material.jsonl），不合格的不写入并说明原因。
+    未配置大模型时，这些题目按参考答案原文评分（评分会标注 derived_material）。"""
+    from agent.enrich import Enricher
+    from agent.llm import make_chat_model
+    from agent.settings import AgentSettings
+
+    settings = AgentSettings()
+    if not settings.llm_configured:
+        err.print("[bold red]错误[/bold red] 未配置大模型：设置 OPENAI_API_KEY（或 OPENAI_BASE_URL 指向兼容接口，"
+                  "如 Ollama / vLLM / llama.cpp）后重试。没有评分材料的题目会按参考答案原文评分（标注 derived_material）。")
+        raise typer.Exit(2)
+    kb = ready_kb()
+    bank = kb.bank()
+    docs = sorted(p for p in kb.docs_dir.iterdir() if p.is_file()) if kb.docs_dir.is_dir() else []
+    docs = [p for p in docs if not p.name.endswith((".jsonl", ".tmp")) and (not source or source in p.name)]
+    enricher = Enricher(make_chat_model(settings), settings.llm_model)
+    reports = []
+    for doc in docs:
+        items = [i for i in bank.items if i.source.file == doc.name and i.material == "derived"]
+        if not items:
+            continue
+        stage = f"编写评分材料 {doc.name}"
+        with stage_progress() as progress:
+            reports.append(enricher.enrich_document(
+                doc, items, progress=lambda d, t, stage=stage: progress(stage, d, t)))  # type: ignore[operator,misc]
+    if not reports:
+        err.print("没有需要编写评分材料的题目（内置题库自带材料；用 `mianshi kb add` 添加你的文档）。")
+        return
+    if any(r.written for r in reports):
+        with stage_progress() as progress:
+            kb.build(progress=progress)  # type: ignore[arg-type]
+    if as_json:
+        print(json.dumps([{"document": r.document, "material_file": r.path, "written": r.written, "rejected": r.rejected,
+                           "items": [o.__dict__ for o in r.outcomes]} for r in reports], ensure_ascii=False, indent=1))
+    else:
+        for r in reports:
+            table = Table(title=f"{r.document}：写入 {r.written} 道，拒绝 {r.rejected} 道")
+            for col in ("题目", "结果"):
+                table.add_column(col)
+            for o in r.outcomes:
+                table.add_row(o.question[:60], "✓ 已写入" if o.written else f"✗ {o.reason}")
+            out.print(table)
+    if all(r.written == 0 for r in reports):
+        raise typer.Exit(1)

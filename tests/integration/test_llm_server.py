@@ -72,3 +72,31 @@ def test_whole_interview_through_the_llm_path_survives_nonsense(llm_url: str, ho
     assert first.grader.startswith("llm:") or ("llm_fallback" in first.flags and first.grader == "rubric")
     assert grades[1].score == 0.0 and "empty" in grades[1].flags
     assert iv.report(sid).answered == 2
+
+
+def test_kb_enrich_against_the_real_server_rejects_nonsense_and_writes_nothing(llm_url: str, home_copy: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """SmolLM2-135M cannot write valid grading material: every item is rejected with a reason, no
+    material file appears, and the bank keeps grading the document from its reference."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from knowledge.material import material_path_for
+    from ui.cli import app
+
+    note = home_copy.parent / "notes.md"
+    note.write_text("# 笔记\n\n## 1. 什么是 KV cache？\n\n推理时缓存已算过的 K、V，避免重复计算。\n", encoding="utf-8")
+    kb = KnowledgeBase(KnowledgeSettings(home=home_copy))
+    kb.add([note])
+    before = kb.bank().model_dump_json()
+    monkeypatch.setenv("OPENAI_BASE_URL", llm_url)
+    monkeypatch.setenv("MIANSHI_LLM_MODEL", "smollm2")
+    monkeypatch.setenv("MIANSHI_LLM_MAX_TOKENS", "160")
+    monkeypatch.setenv("MIANSHI_LLM_TIMEOUT", "60")
+    res = CliRunner().invoke(app, ["kb", "enrich", "--json"])
+    assert res.exit_code == 1, res.output
+    report = json.loads(res.stdout)
+    assert report[0]["written"] == 0 and report[0]["rejected"] == 1 and report[0]["items"][0]["reason"]
+    assert not material_path_for(kb.docs_dir / "notes.md").exists()
+    assert KnowledgeBase(KnowledgeSettings(home=home_copy)).bank().model_dump_json() == before

@@ -1,0 +1,141 @@
+"""``mianshi kb enrich``: an LLM writes grading material for the user's own documents.
+
+For every item of a user document that has no material yet, the model is shown the question, the
+document's reference and the JSON schema of :class:`MaterialDraft` (generated from the model), and
+must return key points with aliases and probes, slots, misconceptions and graded exemplars. What it
+writes is validated exactly like the shipped material (knowledge.material.ItemMaterial: levels of
+exemplars, probes that do not give their point away, ids that refer to each other); one repair is
+allowed, then the item is rejected with the reason. Valid material is cached beside the document as
+``<doc>.material.jsonl`` (written atomically, merged with what is there); nothing invalid is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+import prompts
+from agent.grading.llm import FALLBACK_ERRORS, LLMGradeError, _content, extract_json
+from knowledge.material import ItemMaterial, MaterialPoint, Provenance, load_material_file, material_path_for
+from knowledge.schema import Exemplar, Misconception, QuestionItem, Slot
+from knowledge.topics import TOPIC_LABELS, Topic
+
+
+class MaterialDraft(BaseModel):
+    """What the model writes for one question (the engine adds the reference, question and provenance)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    topic: Topic = Field(description="canonical topic id")
+    key_points: list[MaterialPoint] = Field(description="2–6 atomic claims a full answer must make")
+    slots: list[Slot] = Field(default=[], description="values that decide correctness (may be empty)")
+    misconceptions: list[Misconception] = Field(description="3–8 wrong claims candidates make, each with why")
+    exemplars: list[Exemplar] = Field(description="5–7 graded answers: ≈9.5 excellent, own_words ≥8.5, ≈7, ≈5, fluent_wrong ≤2.5")
+
+
+def draft_schema() -> str:
+    return json.dumps(MaterialDraft.model_json_schema(), ensure_ascii=False)
+
+
+@dataclass
+class EnrichOutcome:
+    ref: str
+    question: str
+    written: bool
+    reason: str = ""
+
+
+@dataclass
+class EnrichReport:
+    document: str
+    path: str
+    outcomes: list[EnrichOutcome] = field(default_factory=list)
+
+    @property
+    def written(self) -> int:
+        return sum(1 for o in self.outcomes if o.written)
+
+    @property
+    def rejected(self) -> int:
+        return sum(1 for o in self.outcomes if not o.written)
+
+
+class Enricher:
+    def __init__(self, model: Any, model_name: str = "") -> None:
+        self.model = model
+        self.model_name = model_name or getattr(model, "model_name", type(model).__name__)
+
+    def _messages(self, item: QuestionItem) -> list[Any]:
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        topics = "、".join(f"{t.value}（{zh}）" for t, (zh, _en) in TOPIC_LABELS.items())
+        user = prompts.render("enrich_user", question=item.question,
+                              reference=item.reference_answer or "（文档没有给出参考答案，请依据公认知识）",
+                              key_points="\n".join(f"- {k.text}" for k in item.key_points) or "（无）",
+                              topics=topics, schema=draft_schema())
+        return [SystemMessage(prompts.render("enrich_system")), HumanMessage(user)]
+
+    def write(self, item: QuestionItem) -> ItemMaterial:
+        """Material for one item, validated; raises ValueError (with the reason) when the model's
+        output does not validate after one repair, and the API errors of FALLBACK_ERRORS as they are."""
+        from langchain_core.messages import AIMessage, HumanMessage
+
+        messages = self._messages(item)
+        reply = _content(self.model.invoke(messages))
+        try:
+            return self._validate(item, reply)
+        except (LLMGradeError, ValidationError, ValueError) as first:
+            error = _short(first)
+        messages = [*messages, AIMessage(reply or ""), HumanMessage(prompts.render("enrich_repair", error=error))]
+        reply = _content(self.model.invoke(messages))
+        try:
+            return self._validate(item, reply)
+        except (LLMGradeError, ValidationError, ValueError) as second:
+            raise ValueError(_short(second)) from second
+
+    def _validate(self, item: QuestionItem, reply: str) -> ItemMaterial:
+        draft = MaterialDraft.model_validate(extract_json(reply))
+        today = dt.date.today().isoformat()
+        return ItemMaterial.model_validate({
+            **draft.model_dump(mode="json"), "ref": item.source.ref, "question": item.question,
+            "provenance": Provenance(written_by=f"mianshi kb enrich ({self.model_name}), {today}",
+                                     notes="generated by an LLM from the document's reference; validated, not reviewed")
+            .model_dump()})
+
+    def enrich_document(self, document: Path, items: Sequence[QuestionItem],
+                        progress: Callable[[int, int], None] = lambda d, t: None) -> EnrichReport:
+        """Write material for the document's items that lack it; keep what is already there."""
+        target = material_path_for(document)
+        existing = {m.ref: m for m in load_material_file(target).items} if target.exists() else {}
+        report = EnrichReport(document=document.name, path=str(target))
+        todo = [i for i in items if i.source.ref not in existing]
+        new: dict[str, ItemMaterial] = {}
+        for n, item in enumerate(todo, start=1):
+            try:
+                new[item.source.ref] = self.write(item)
+                report.outcomes.append(EnrichOutcome(item.source.ref, item.question, True))
+            except ValueError as exc:
+                report.outcomes.append(EnrichOutcome(item.source.ref, item.question, False, f"材料不合格：{exc}"))
+            except FALLBACK_ERRORS as exc:
+                report.outcomes.append(EnrichOutcome(item.source.ref, item.question, False,
+                                                     f"大模型调用失败：{type(exc).__name__}: {str(exc)[:120]}"))
+            progress(n, len(todo))
+        if new:
+            merged = {**existing, **new}
+            tmp = target.with_name(target.name + ".tmp")
+            tmp.write_text("".join(m.model_dump_json() + "\n" for m in merged.values()), encoding="utf-8")
+            os.replace(tmp, target)
+        return report
+
+
+def _short(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "；".join((f"{'.'.join(str(p) for p in e['loc'])}: " if e["loc"] else "") + e["msg"] for e in exc.errors()[:3])
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
