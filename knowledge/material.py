@@ -85,6 +85,10 @@ class ItemMaterial(Frozen):
             leak = shared_run(k.probe, k.text, LEAK_RUN)
             if leak:
                 raise ValueError(f"probe of {k.id} gives its point away (shares “{leak}”)")
+        for e in self.exemplars:
+            lo, hi = _KIND_RANGE[e.kind]
+            if not lo <= e.score <= hi:
+                raise ValueError(f"a `{e.kind}` exemplar must score {lo}–{hi}, not {e.score}")
         scores = [e.score for e in self.exemplars]
         missing = [name for name, lo, hi in _LEVELS if not any(lo <= s <= hi for s in scores)]
         if missing:
@@ -92,10 +96,6 @@ class ItemMaterial(Frozen):
         kinds = {e.kind for e in self.exemplars}
         if "fluent_wrong" not in kinds or "own_words" not in kinds:
             raise ValueError("exemplars need one `fluent_wrong` and one `own_words` answer")
-        for e in self.exemplars:
-            lo, hi = _KIND_RANGE[e.kind]
-            if not lo <= e.score <= hi:
-                raise ValueError(f"a `{e.kind}` exemplar must score {lo}–{hi}, not {e.score}")
         return self
 
 

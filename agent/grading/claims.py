@@ -4,6 +4,7 @@ negation, hedging, and antonym swaps against a key point (the words that turn a 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 _CLAIM = re.compile(r"[^。！？!?\n；;]+")
@@ -67,6 +68,19 @@ def _merge_short(pieces: list[tuple[int, int]], answer: str) -> list[tuple[int, 
 def negated(claim: str, reference: str) -> bool:
     """The claim negates where the reference does not ("不会溢出" against "会溢出")."""
     return bool(_NEGATION.search(claim)) and not _NEGATION.search(reference)
+
+
+def negates_near(claim: str, words: Iterable[str], window: int = 6) -> bool:
+    """A negation cue ("不是", "并非", "not") shortly before one of ``words`` in the claim: the claim
+    denies it ("不是减去最小值") rather than states it."""
+    low = claim.lower()
+    for w in words:
+        pos = low.find(w.lower())
+        while pos >= 0:
+            if _NEGATION.search(low[max(0, pos - window):pos]):
+                return True
+            pos = low.find(w.lower(), pos + 1)
+    return False
 
 
 def hedges(answer: str) -> int:

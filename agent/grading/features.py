@@ -21,7 +21,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from agent.grading.claims import Claim, antonym_swap, hedges, negated, split_claims
+from agent.grading.claims import Claim, antonym_swap, hedges, negated, negates_near, split_claims
 from agent.grading.coverage import IdfTable, canonical_tokens, cjk_bigrams
 from agent.grading.model import GradingContext, ReferencePoint
 from agent.grading.signals import cjk_ratio, content_chars, has_depth, is_keyword_list
@@ -158,7 +158,7 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
             exclude_exemplar: str | None = None) -> Features:
     """All features of one answer. ``exclude_exemplar`` leaves one exemplar out of the neighbours
     (training on the exemplars themselves)."""
-    f = Features()
+    f = Features(values=dict.fromkeys(FEATURES, 0.0))
     v = f.values
     v["bias"] = 1.0
     question_tokens = canonical_tokens(question) if question else frozenset()
@@ -204,7 +204,7 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
             apart = sum(idf.weight(t) for t in distinct & ct) / dist_total if dist_total > 0 else 0.5
             right = support(linked.text, ct, c.text, question_tokens, idf) if linked else 0.0
             strength = stated * (0.4 + 0.6 * apart) - 0.3 * max(0.0, right - stated)
-            if negated(c.text, m.text):
+            if negates_near(c.text, [t for t in distinct if not t.startswith("§")] or [m.text[:4]]):
                 strength *= 0.3
             if strength > 0 and (best_hit is None or strength > best_hit.strength):
                 core = linked is None or linked.weight >= top_weight

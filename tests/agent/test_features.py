@@ -1,0 +1,96 @@
+"""Each grading feature on small cases: claims, cues, point coverage with aliases, misconceptions per
+claim (and their margin against the right point), slots, exemplar neighbours, echo."""
+
+from __future__ import annotations
+
+from agent.grading.claims import antonym_swap, hedges, negated, split_claims
+from agent.grading.coverage import IdfTable
+from agent.grading.features import FEATURES, bigram_cosine, compute, knn
+from agent.grading.model import GradingContext, ReferencePoint
+from knowledge.schema import Exemplar, Misconception, Slot
+
+Q = "softmax 为什么会数值不稳定？如何解决？"
+CTX = GradingContext(
+    points=(ReferencePoint(id="k1", text="exp 在输入较大时上溢为 inf", weight=2, aliases=("overflow", "溢出成 inf")),
+            ReferencePoint(id="k2", text="每行减去最大值后再做 exp，结果不变", weight=2, aliases=("减去 max", "x - max(x)")),
+            ReferencePoint(id="k3", text="分子分母同乘常数，softmax 的值不变", weight=1)),
+    misconceptions=(Misconception(id="m1", text="减去最小值让 exp 不下溢", why="应减去最大值：防止上溢", point="k2"),
+                    Misconception(id="m2", text="加一个很小的 epsilon 就能防止溢出", why="epsilon 防除零，不防 exp 上溢")),
+    slots=(Slot(id="s1", point="k2", right=("最大值", "max"), wrong=("最小值", "min("), why="减去的是最大值"),),
+    exemplars=(Exemplar(score=9.5, kind="excellent", answer="exp 在 logit 大时会上溢成 inf，减去每行最大值后最大项为 e^0=1，结果不变。"),
+               Exemplar(score=2.0, kind="fluent_wrong", answer="减去最小值可以让 exp 不下溢，这样 softmax 就稳定了。"),
+               Exemplar(score=6.5, kind="good", answer="输入太大时 exp 会溢出，所以要减去最大值。")),
+)
+IDF = IdfTable([Q, *(p.text for p in CTX.points), "注意力 维度 方差", "学习率 warmup 预热"])
+
+
+def f(answer: str, ctx: GradingContext = CTX):  # type: ignore[no-untyped-def]
+    return compute(Q, answer, ctx, IDF)
+
+
+def test_claims_keep_spans_into_the_answer() -> None:
+    text = "exp 会溢出。所以减去最大值；结果不变\n这是第三句"
+    claims = split_claims(text)
+    assert [c.text for c in claims] == ["exp 会溢出", "所以减去最大值", "结果不变", "这是第三句"]
+    assert all(text[c.start:c.end] == c.text for c in claims)
+
+
+def test_cues() -> None:
+    assert negated("这样不会溢出", "这样会溢出") and not negated("会溢出", "不会溢出吗")
+    assert antonym_swap("减去最小值", "减去最大值") == "最大" and antonym_swap("减去最大值", "减去最大值") == ""
+    assert hedges("可能是这样吧，我猜") == 2
+
+
+def test_aliases_count_as_the_point() -> None:
+    plain = f("数值太大的时候会 overflow，要先 x - max(x)。")
+    assert plain.values["coverage"] > 0.5
+    nothing = f("学习率要用 warmup 预热。")
+    assert nothing.values["coverage"] == 0.0
+
+
+def test_misconception_is_found_in_its_claim_and_not_in_the_right_answer() -> None:
+    wrong = f("exp 容易出问题。做法是先减去最小值，这样 exp 不会下溢，结果不变。")
+    right = f("exp 在输入较大时会上溢为 inf。做法是每行减去最大值再做 exp，分子分母同乘常数，结果不变。")
+    assert wrong.misconceptions and wrong.misconceptions[0].misconception.id == "m1"
+    s, e = wrong.misconceptions[0].span
+    assert "最小值" in "exp 容易出问题。做法是先减去最小值，这样 exp 不会下溢，结果不变。"[s:e]
+    assert wrong.values["mis_strength"] > right.values["mis_strength"] + 0.3
+    assert wrong.values["mis_core"] > 0  # m1 contradicts a main (weight-2) point
+
+
+def test_negated_misconception_is_not_stated() -> None:
+    stated = f("要减去最小值让 exp 不下溢。")
+    denied = f("不是减去最小值让 exp 不下溢，而是减去最大值防止上溢。")
+    assert denied.values["mis_strength"] < stated.values["mis_strength"]
+
+
+def test_slots_check_the_value_deterministically() -> None:
+    assert f("先减去最小值再做 exp。").values["slot_wrong"] == 1.0
+    ok = f("先减去最大值再做 exp。")
+    assert ok.values["slot_wrong"] == 0.0 and ok.values["slot_right"] == 1.0
+    both = f("不是最小值，是减去最大值。")
+    assert both.values["slot_wrong"] == 0.0
+
+
+def test_exemplar_neighbours_carry_their_scores() -> None:
+    near_wrong = f("减去最小值可以让 exp 不下溢，softmax 就稳定了。")
+    near_right = f("logit 大时 exp 会上溢成 inf，减去每行最大值后最大项是 e^0=1，结果不变。")
+    assert near_wrong.values["knn"] < 4 < near_right.values["knn"]
+    assert near_wrong.values["knn_wrong_margin"] > 0 > near_right.values["knn_wrong_margin"]
+    left_out = compute(Q, CTX.exemplars[0].answer, CTX, IDF, exclude_exemplar=CTX.exemplars[0].answer)
+    assert left_out.values["knn_sim"] < 0.99  # training never sees an exemplar as its own neighbour
+    assert knn([0.9, 0.1], [9.0, 1.0])[0] > 8.9 and bigram_cosine("abc", "abc") > 0.99
+
+
+def test_echo_of_what_was_said() -> None:
+    ctx = CTX.model_copy(update={"echo_of": ("如果输入里有一个很大的数，exp 之后会怎样？",)})
+    echo = f("如果输入里有一个很大的数，exp 之后会怎样", ctx)
+    assert echo.values["echo"] > 0.8
+    assert f("会上溢成 inf，所以要减去最大值。", ctx).values["echo"] < 0.5
+
+
+def test_no_material_is_a_feature_and_vectors_have_a_fixed_order() -> None:
+    bare = CTX.model_copy(update={"misconceptions": (), "slots": (), "exemplars": ()})
+    v = f("减去最大值。", bare)
+    assert v.values["no_material"] == 1.0 and v.values["mis_strength"] == 0.0
+    assert len(v.vector()) == len(FEATURES) and v.vector()[0] == 1.0
