@@ -11,6 +11,7 @@ from functools import cached_property, lru_cache
 from agent.grading.context import build_context
 from agent.grading.model import Grade, Grader, GradingContext
 from agent.grading.rubric import RubricGrader
+from agent.grading.vectors import preload_vectors
 from knowledge.kb import KnowledgeBase
 from knowledge.retrieval import Hit, MatchResult
 from knowledge.schema import QuestionItem
@@ -34,7 +35,9 @@ class Examiner:
 
     @cached_property
     def rubric(self) -> RubricGrader:
-        return RubricGrader.for_items(self.kb.ensure_built().items, embedder=self.kb.embedder)
+        items = self.kb.ensure_built().items
+        preload_vectors(items, self.kb.embedder)
+        return RubricGrader.for_items(items, embedder=self.kb.embedder)
 
     @property
     def grader(self) -> Grader:

@@ -45,6 +45,16 @@ class E5Embedder:
             return np.zeros((0, 384), dtype=np.float32)
         return np.stack([_PASSAGE_CACHE[t] for t in texts])
 
+    @staticmethod
+    def preload(texts: Sequence[str], vectors: np.ndarray) -> int:
+        """Put known passage vectors (shipped, computed by this same model) into the cache."""
+        n = 0
+        for t, v in zip(texts, vectors, strict=True):
+            if t not in _PASSAGE_CACHE and len(_PASSAGE_CACHE) < _PASSAGE_CACHE_MAX:
+                _PASSAGE_CACHE[t] = np.asarray(v, dtype=np.float32)
+                n += 1
+        return n
+
     def queries(self, texts: Sequence[str]) -> np.ndarray:
         if len(texts) == 1:
             return _e5_query_cached(texts[0])[None, :]

@@ -343,6 +343,11 @@ def train_grader_command(
     target = out_file or model_path()
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(report.models.to_json(), encoding="utf-8")
+    if out_file is None:
+        from agent.grading.vectors import save_vectors, vectors_path
+
+        n = save_vectors(vectors_path(), examiner.kb.bank().items, examiner.kb.embedder)
+        out.print(f"已写入评分材料向量 {n} 条：{escape(str(vectors_path()))}")
     m = report.models.authored
     out.print(f"已写入 {escape(str(target))}：示例答案 {report.exemplar_rows} 条 + 金标 dev {report.gold_rows} 条，"
               f"ridge={report.ridge:g}，交叉验证 MAE={report.cv_mae:.3f}，错误说法阈值 {m.misconception_at:.3f}，"

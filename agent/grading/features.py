@@ -261,12 +261,17 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
     # other languages: the multilingual embedding ------------------------------------------------------
     if cjk_ratio(answer) < 0.3:
         v["non_chinese"] = 1.0
-        if embedder is not None and ctx.points and len(re.findall(r"[A-Za-z]{2,}", answer)) >= 5:
+        # e5 similarity of very short or markup-only text is inflated (0.84–0.87 to anything)
+        if embedder is not None and ctx.points and len(re.findall(r"[A-Za-z]{2,}", re.sub(r"<[^>]*>", " ", answer))) >= 5:
             _dense(f, answer, ctx, embedder, exemplars)
             # Chinese exemplars and points are out of reach of the bigram and token views
             v["knn"] = v.get("dense_knn", v.get("knn", 0.0))
             v["coverage"] = max(v.get("coverage", 0.0), v.get("dense_coverage", 0.0))
             v["coverage_soft"] = max(v.get("coverage_soft", 0.0), v.get("dense_coverage", 0.0))
+    # rounded: embeddings computed in another batch differ in the last bits; features (and the model
+    # trained on them) must not
+    for name in FEATURES:
+        v[name] = round(float(v[name]), 5)
     return f
 
 
@@ -280,7 +285,7 @@ def echo_share(answer: str, said: str) -> float:
 
 def _dense(f: Features, answer: str, ctx: GradingContext, embedder: Embedder, exemplars: list) -> None:
     texts = [answer[:600], *[pt.text for pt in ctx.points], *[m.text for m in ctx.misconceptions],
-             *[e.answer[:600] for e in exemplars]]
+             *[e.answer[:600] for e in exemplars]]  # the material's vectors are shipped (agent/grading/vectors.py)
     vecs = embedder.passages(texts)
     a = vecs[0]
     n_p, n_m = len(ctx.points), len(ctx.misconceptions)
