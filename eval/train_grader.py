@@ -24,8 +24,10 @@ from eval.labelled import LabelledRow, load_labelled
 from knowledge.schema import QuestionItem
 
 RIDGES = (0.3, 1.0, 3.0, 10.0)
-GOLD_WEIGHT = 2.0
-"""Gold dev rows count twice: they are answers written apart from the material, like real ones."""
+GOLD_WEIGHT = 1.0
+EXEMPLAR_WEIGHT = 0.3
+"""Exemplar rows count less than gold dev rows: an exemplar's neighbours are the other exemplars of its own
+item, written to differ from it, so its neighbour features are less like a real answer's."""
 WRONG_KINDS = {"fluent_wrong", "wrong", "fluent_wrong_refwords", "english_wrong"}
 RIGHT_KINDS = {"excellent", "own_words", "good", "reference_recited"}
 
@@ -60,7 +62,7 @@ def collect_rows(examiner: Examiner, gold: Sequence[LabelledRow],
     jobs: list[tuple[QuestionItem, str, float, str | None, str, str, float, bool]] = []
     for it in items:
         for n, e in enumerate(it.exemplars):
-            jobs.append((it, e.answer, e.score, e.kind, f"exemplar:{it.source.ref}:{n}", e.answer, 1.0, True))
+            jobs.append((it, e.answer, e.score, e.kind, f"exemplar:{it.source.ref}:{n}", e.answer, EXEMPLAR_WEIGHT, True))
     for r in gold:
         it = by_ref.get(r.question_ref or "")
         if it is None or r.kind in ("empty", "offbank"):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -31,7 +32,7 @@ from knowledge.text import normalize
 
 FEATURES: tuple[str, ...] = (
     "bias", "coverage", "coverage_soft", "main_coverage", "knn", "knn_sim", "knn_wrong_margin",
-    "mis_strength", "mis_core", "slot_wrong", "slot_right", "contra", "hedge", "length", "short", "depth",
+    "mis_strength", "mis_lexical", "mis_dense_margin", "mis_core", "slot_wrong", "slot_right", "contra", "hedge", "length", "short", "depth",
     "echo", "keyword_list", "non_chinese", "dense_coverage", "dense_mis_margin", "dense_knn", "no_material",
 )
 
@@ -107,17 +108,39 @@ def _distinct(m: Misconception, point_text: str, question_tokens: frozenset[str]
     return (canonical_tokens(m.text) - canonical_tokens(point_text)) - question_tokens
 
 
+@lru_cache(maxsize=20000)
+def slot_pattern(form: str) -> re.Pattern[str] | None:
+    """A slot value as a pattern: case and spaces ignored, punctuation kept (``X^T`` is not ``xt``), and a
+    value that starts or ends with a Latin letter or digit must not be part of a longer word (``min`` is
+    not found in ``minimize``, ``4-bit`` not in ``14-bit``)."""
+    form = unicodedata.normalize("NFKC", form).strip().lower()
+    chars = [c for c in form if not c.isspace()]
+    if not chars:
+        return None
+    body = r"\s*".join(re.escape(c) for c in chars)
+    head = r"(?<![a-z0-9])" if chars[0].isascii() and chars[0].isalnum() else ""
+    tail = r"(?![a-z0-9])" if chars[-1].isascii() and chars[-1].isalnum() else ""
+    return re.compile(head + body + tail)
+
+
+def find_form(forms: tuple[str, ...], answer: str) -> tuple[int, int] | None:
+    text = unicodedata.normalize("NFKC", answer).lower()
+    for f in forms:
+        pat = slot_pattern(f)
+        m = pat.search(text) if pat else None
+        if m:
+            return m.span()
+    return None
+
+
 def _slot_hits(slots: tuple[Slot, ...], answer: str) -> list[SlotHit]:
-    norm = normalize(answer)
     out = []
     for s in slots:
-        right = any(normalize(r) and normalize(r) in norm for r in s.right)
-        wrong_form = next((w for w in s.wrong if normalize(w) and normalize(w) in norm), None)
-        if right:
+        if find_form(s.right, answer) is not None:
             out.append(SlotHit(s, False, None))
-        elif wrong_form is not None:
-            pos = answer.lower().find(wrong_form.lower())
-            span = (pos, pos + len(wrong_form)) if pos >= 0 else None
+            continue
+        span = find_form(s.wrong, answer)
+        if span is not None:
             out.append(SlotHit(s, True, span))
     return out
 
@@ -191,7 +214,7 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
     # misconceptions, per claim -------------------------------------------------------------------
     by_id = {pt.id.split("/")[-1]: pt for pt in ctx.points}
     top_weight = max((pt.weight for pt in ctx.points), default=1.0)
-    best_hit: MisconceptionHit | None = None
+    candidates: list[MisconceptionHit] = []
     for m in ctx.misconceptions:
         linked = by_id.get(m.point) if m.point else None
         point_text = linked.text if linked else " ".join(pt.text for pt in ctx.points)
@@ -203,17 +226,22 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
                 continue
             apart = sum(idf.weight(t) for t in distinct & ct) / dist_total if dist_total > 0 else 0.5
             right = support(linked.text, ct, c.text, question_tokens, idf) if linked else 0.0
-            strength = stated * (0.4 + 0.6 * apart) - 0.3 * max(0.0, right - stated)
+            strength = stated * (0.25 + 0.75 * apart) - 0.3 * max(0.0, right - stated)
             if negates_near(c.text, [t for t in distinct if not t.startswith("§")] or [m.text[:4]]):
                 strength *= 0.3
-            if strength > 0 and (best_hit is None or strength > best_hit.strength):
+            if strength > 0:
                 core = linked is None or linked.weight >= top_weight
-                best_hit = MisconceptionHit(m, strength, (c.start, c.end), core)
-    if best_hit is not None:
-        f.misconceptions.append(best_hit)
-        v["mis_strength"] = best_hit.strength
-        v["mis_core"] = best_hit.strength if best_hit.core else 0.0
-
+                candidates.append(MisconceptionHit(m, strength, (c.start, c.end), core))
+    candidates.sort(key=lambda h: -h.strength)
+    if candidates:
+        best = candidates[0]
+        v["mis_lexical"] = best.strength
+        if embedder is not None and v.get("non_chinese", 0.0) == 0.0 and cjk_ratio(answer) >= 0.3:
+            best = _dense_check(candidates, answer, ctx, embedder, v)
+        if best is not None:
+            f.misconceptions.append(best)
+            v["mis_strength"] = best.strength
+            v["mis_core"] = best.strength if best.core else 0.0
     # slots -------------------------------------------------------------------------------------------
     f.slots = _slot_hits(ctx.slots, answer)
     if ctx.slots:
@@ -273,6 +301,39 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
     for name in FEATURES:
         v[name] = round(float(v[name]), 5)
     return f
+
+
+DENSE_CLAIMS = 2
+"""At most this many candidate claims per answer are embedded (one e5 pass of short texts, ~10–20 ms)."""
+
+
+def _dense_check(candidates: list[MisconceptionHit], answer: str, ctx: GradingContext, embedder: Embedder,
+                 v: dict[str, float]) -> MisconceptionHit | None:
+    """Does the claim say the misconception or the right point? The e5 margin between the two decides
+    (cosines crowd near 0.95, a margin does not): a candidate whose claim is closer to a key point than
+    to the misconception is dropped. Returns the strongest candidate that survives."""
+    spans: list[tuple[int, int]] = []
+    for h in candidates:
+        if h.span not in spans:
+            spans.append(h.span)
+        if len(spans) == DENSE_CLAIMS:
+            break
+    kept = [h for h in candidates if h.span in spans]
+    mis_texts = list(dict.fromkeys(h.misconception.text for h in kept))
+    point_texts = [pt.text for pt in ctx.points]
+    claim_texts = [answer[s:e][:200] for s, e in spans]
+    vecs = embedder.passages([*claim_texts, *mis_texts, *point_texts])
+    cv, mv, pv = vecs[:len(spans)], vecs[len(spans):len(spans) + len(mis_texts)], vecs[len(spans) + len(mis_texts):]
+    best: MisconceptionHit | None = None
+    best_margin = -1.0
+    for h in kept:
+        ci, mi = spans.index(h.span), mis_texts.index(h.misconception.text)
+        margin = float(cv[ci] @ mv[mi] - (np.max(pv @ cv[ci]) if len(pv) else 0.0))
+        best_margin = max(best_margin, margin)
+        if margin > 0 and (best is None or h.strength > best.strength):
+            best = h
+    v["mis_dense_margin"] = max(min(best_margin, 0.1), -0.1) * 10
+    return best
 
 
 def echo_share(answer: str, said: str) -> float:
