@@ -37,11 +37,21 @@ class GraderModel:
     training_hash: str
     training_rows: int
     ridge: float
+    calibration: tuple[tuple[float, float], ...] = ()
+    """Monotone map from the linear score to the label (isotonic regression on out-of-fold predictions):
+    ridge shrinks towards the mean; this undoes it where the data says so."""
     version: str = "calibrated-1"
 
-    def predict(self, values: dict[str, float]) -> float:
+    def linear(self, values: dict[str, float]) -> float:
         x = np.array([values.get(n, 0.0) for n in self.features])
         return float(x @ np.array(self.weights))
+
+    def predict(self, values: dict[str, float]) -> float:
+        raw = self.linear(values)
+        if not self.calibration:
+            return raw
+        xs, ys = zip(*self.calibration, strict=True)
+        return float(np.interp(raw, xs, ys))
 
     def expected_error(self, values: dict[str, float], prediction: float) -> float:
         v = dict(values, knn_gap=abs(values.get("knn", prediction) - prediction) / 10)
@@ -53,7 +63,8 @@ class GraderModel:
                 "confidence_features": list(CONFIDENCE_FEATURES),
                 "confidence_weights": [round(w, 10) for w in self.confidence_weights],
                 "misconception_at": round(self.misconception_at, 10), "uncertain_error": round(self.uncertain_error, 10),
-                "training_hash": self.training_hash, "training_rows": self.training_rows, "ridge": self.ridge}
+                "training_hash": self.training_hash, "training_rows": self.training_rows, "ridge": self.ridge,
+                "calibration": [[round(a, 10), round(b, 10)] for a, b in self.calibration]}
         return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
     @classmethod
@@ -64,7 +75,8 @@ class GraderModel:
         return cls(features=tuple(d["features"]), weights=tuple(d["weights"]),
                    confidence_weights=tuple(d["confidence_weights"]), misconception_at=d["misconception_at"],
                    uncertain_error=d["uncertain_error"], training_hash=d["training_hash"],
-                   training_rows=d["training_rows"], ridge=d["ridge"], version=d["version"])
+                   training_rows=d["training_rows"], ridge=d["ridge"], version=d["version"],
+                   calibration=tuple((float(a), float(b)) for a, b in d.get("calibration", [])))
 
 
 MODEL_FILE = "data/grader_model.json"
@@ -152,6 +164,8 @@ def fit(rows: Sequence[TrainingRow], ridge: float = 1.0, folds: int = 5,
             continue
         wk = _ridge(x[~test], y[~test], ridge, None if weights is None else weights[~test])
         oof[test] = np.clip(x[test] @ wk, 0, 10)
+    calibration = isotonic(oof, y, np.ones(len(y)) if weights is None else weights)
+    oof = np.interp(oof, [a for a, _ in calibration], [b for _, b in calibration]) if calibration else oof
     err = np.abs(oof - y)
     cx = np.array([[*(r.values.get(n, 0.0) for n in CONFIDENCE_FEATURES[:-1]),
                     abs(r.values.get("knn", p) - p) / 10] for r, p in zip(rows, oof, strict=True)])
@@ -161,7 +175,25 @@ def fit(rows: Sequence[TrainingRow], ridge: float = 1.0, folds: int = 5,
     return GraderModel(features=FEATURES, weights=tuple(float(v) for v in w),
                        confidence_weights=tuple(float(v) for v in cw),
                        misconception_at=misconception_threshold(rows), uncertain_error=uncertain,
-                       training_hash=training_hash(rows), training_rows=len(rows), ridge=ridge)
+                       training_hash=training_hash(rows), training_rows=len(rows), ridge=ridge, calibration=calibration)
+
+
+def isotonic(x: np.ndarray, y: np.ndarray, w: np.ndarray, knots: int = 12) -> tuple[tuple[float, float], ...]:
+    """Weighted isotonic regression of y on x (pool adjacent violators), as at most ``knots`` points
+    (block centres) to interpolate between; clipped to 0–10."""
+    order = np.lexsort((y, x))
+    xs, ys, ws = x[order], y[order], w[order]
+    blocks: list[list[float]] = []  # [weighted x sum, weighted y sum, weight]
+    for xi, yi, wi in zip(xs, ys, ws, strict=True):
+        blocks.append([xi * wi, yi * wi, wi])
+        while len(blocks) > 1 and blocks[-2][1] / blocks[-2][2] >= blocks[-1][1] / blocks[-1][2]:
+            a, b = blocks.pop(), blocks.pop()
+            blocks.append([a[0] + b[0], a[1] + b[1], a[2] + b[2]])
+    points = [(bx / bw, min(max(by / bw, 0.0), 10.0)) for bx, by, bw in blocks]
+    if len(points) > knots:  # keep evenly spaced blocks, always the two ends
+        idx = sorted({round(k * (len(points) - 1) / (knots - 1)) for k in range(knots)})
+        points = [points[i] for i in idx]
+    return tuple((float(a), float(b)) for a, b in points)
 
 
 def misconception_threshold(rows: Sequence[TrainingRow]) -> float:

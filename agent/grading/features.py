@@ -34,6 +34,7 @@ FEATURES: tuple[str, ...] = (
     "bias", "coverage", "coverage_soft", "main_coverage", "knn", "knn_sim", "knn_wrong_margin",
     "mis_strength", "mis_lexical", "mis_dense_margin", "mis_core", "slot_wrong", "slot_right", "contra", "hedge", "length", "short", "depth",
     "echo", "keyword_list", "non_chinese", "dense_coverage", "dense_mis_margin", "dense_knn", "no_material",
+    "relevance", "relevance_top", "cov_x_knn", "knn_high",
 )
 
 
@@ -178,9 +179,10 @@ _WRONG_KINDS = ("fluent_wrong", "wrong")
 
 # --------------------------------------------------------------------------------------------
 def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embedder: Embedder | None = None,
-            exclude_exemplar: str | None = None) -> Features:
+            exclude_exemplar: str | None = None, relevance: float | None = None) -> Features:
     """All features of one answer. ``exclude_exemplar`` leaves one exemplar out of the neighbours
-    (training on the exemplars themselves)."""
+    (training on the exemplars themselves); ``relevance`` is the item's BM25 share for the answer
+    (agent/grading/relevance.py), 1.0 when unknown."""
     f = Features(values=dict.fromkeys(FEATURES, 0.0))
     v = f.values
     v["bias"] = 1.0
@@ -296,6 +298,11 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
             v["knn"] = v.get("dense_knn", v.get("knn", 0.0))
             v["coverage"] = max(v.get("coverage", 0.0), v.get("dense_coverage", 0.0))
             v["coverage_soft"] = max(v.get("coverage_soft", 0.0), v.get("dense_coverage", 0.0))
+    rel = 1.0 if relevance is None else relevance
+    v["relevance"] = rel
+    v["relevance_top"] = 1.0 if rel >= 0.999 else 0.0
+    v["cov_x_knn"] = v["coverage_soft"] * v["knn"] / 10
+    v["knn_high"] = max(v["knn"] - 7.0, 0.0)
     # rounded: embeddings computed in another batch differ in the last bits; features (and the model
     # trained on them) must not
     for name in FEATURES:

@@ -21,6 +21,7 @@ from agent.grading.coverage import IdfTable, canonical_tokens, point_coverage
 from agent.grading.features import Features, PointView, compute
 from agent.grading.feedback import write_feedback
 from agent.grading.model import Finding, Grade, GradingContext, KeyPointResult, verdict_for
+from agent.grading.relevance import RelevanceIndex
 from agent.grading.signals import (
     MAX_GRADED_CHARS,
     cjk_ratio,
@@ -65,11 +66,12 @@ class RubricGrader:
     name = "rubric"
 
     def __init__(self, idf: IdfTable, embedder: Embedder | None = None, params: RubricParams | None = None,
-                 models: ModelSet | None = None) -> None:
+                 models: ModelSet | None = None, relevance: RelevanceIndex | None = None) -> None:
         self.idf = idf
         self.embedder = embedder
         self.params = params or RubricParams()
         self.models = models if models is not None else load_models()
+        self.relevance = relevance
 
     @classmethod
     def for_items(cls, items: Sequence[QuestionItem], embedder: Embedder | None = None,
@@ -78,7 +80,7 @@ class RubricGrader:
         for i in items:
             docs.append(i.question)
             docs.extend(kp.text for kp in i.key_points)
-        return cls(IdfTable(docs), embedder, params, models)
+        return cls(IdfTable(docs), embedder, params, models, RelevanceIndex(items) if items else None)
 
     # ------------------------------------------------------------------------------------------
     def grade(self, item: QuestionItem | None, answer: str, context: GradingContext) -> Grade:
@@ -99,7 +101,8 @@ class RubricGrader:
 
     def features(self, item: QuestionItem | None, answer: str, ctx: GradingContext,
                  exclude_exemplar: str | None = None) -> Features:
-        return compute(item.question if item else "", answer, ctx, self.idf, self.embedder, exclude_exemplar)
+        rel = self.relevance.relevance(item.id, answer) if self.relevance is not None and item is not None else None
+        return compute(item.question if item else "", answer, ctx, self.idf, self.embedder, exclude_exemplar, rel)
 
     def _grade_text(self, item: QuestionItem | None, answer: str, ctx: GradingContext, flags: list[str]) -> Grade:
         p = self.params
