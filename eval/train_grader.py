@@ -17,17 +17,17 @@ from pathlib import Path
 import numpy as np
 
 from agent.examiner import Examiner
-from agent.grading.calibrated import GraderModel, ModelSet, TrainingRow, fit
+from agent.grading.calibrated import ModelSet, TrainingRow, fit
 from agent.grading.model import GradingContext
 from agent.grading.signals import is_empty, strip_injection
 from eval.labelled import LabelledRow, load_labelled
 from knowledge.schema import QuestionItem
 
-RIDGES = (0.3, 1.0, 3.0, 10.0)
-GOLD_WEIGHT = 1.0
-EXEMPLAR_WEIGHT = 0.3
+RIDGES = (1.0, 3.0, 10.0)
+EXEMPLAR_WEIGHTS = (0.03, 0.1, 0.3)
 """Exemplar rows count less than gold dev rows: an exemplar's neighbours are the other exemplars of its own
-item, written to differ from it, so its neighbour features are less like a real answer's."""
+item, written to differ from it, so its neighbour features are less like a real answer's. How much less
+(and the ridge strength) is chosen by cross-validation over questions on the gold dev rows."""
 WRONG_KINDS = {"fluent_wrong", "wrong", "fluent_wrong_refwords", "english_wrong"}
 RIGHT_KINDS = {"excellent", "own_words", "good", "reference_recited"}
 
@@ -38,6 +38,7 @@ class TrainingReport:
     exemplar_rows: int
     gold_rows: int
     ridge: float
+    exemplar_weight: float
     cv_mae: float
 
 
@@ -62,7 +63,7 @@ def collect_rows(examiner: Examiner, gold: Sequence[LabelledRow],
     jobs: list[tuple[QuestionItem, str, float, str | None, str, str, float, bool]] = []
     for it in items:
         for n, e in enumerate(it.exemplars):
-            jobs.append((it, e.answer, e.score, e.kind, f"exemplar:{it.source.ref}:{n}", e.answer, EXEMPLAR_WEIGHT, True))
+            jobs.append((it, e.answer, e.score, e.kind, f"exemplar:{it.source.ref}:{n}", e.answer, 1.0, True))
     for r in gold:
         it = by_ref.get(r.question_ref or "")
         if it is None or r.kind in ("empty", "offbank"):
@@ -70,7 +71,7 @@ def collect_rows(examiner: Examiner, gold: Sequence[LabelledRow],
         answer, _ = strip_injection(r.answer)
         if is_empty(answer):
             continue
-        jobs.append((it, answer, r.label, r.kind, f"gold:{r.id}", "", GOLD_WEIGHT, False))
+        jobs.append((it, answer, r.label, r.kind, f"gold:{r.id}", "", 1.0, False))
     for k, (it, answer, label, kind, key, exclude, weight, _is_ex) in enumerate(jobs, start=1):
         ctx = examiner.context(it)
         for mode, c in (("authored", ctx), ("derived", derived_context(ctx))):
@@ -99,18 +100,23 @@ def train(examiner: Examiner, gold_path: Path,
           progress: Callable[[int, int], None] = lambda d, t: None) -> TrainingReport:
     dev, _problems = load_labelled(gold_path, split="dev")
     rows = collect_rows(examiner, dev, progress)
-    models: dict[str, GraderModel] = {}
-    chosen, best_mae = RIDGES[0], float("inf")
+    prepared = {}
     for mode in ("authored", "derived"):
-        pairs = sorted(rows[mode], key=lambda p: p[0].key)
-        r = [p[0] for p in pairs]
-        w = np.array([p[1] for p in pairs])
-        if mode == "authored":
-            for lam in RIDGES:
-                mae = _cv_mae(r, w, lam)
-                if mae < best_mae - 1e-9:
-                    chosen, best_mae = lam, mae
-        models[mode] = fit(r, ridge=chosen, weights=w)
-    n_ex = sum(1 for p in rows["authored"] if p[0].key.startswith("exemplar:"))
-    return TrainingReport(models=ModelSet(**models), exemplar_rows=n_ex, gold_rows=len(rows["authored"]) - n_ex,
-                          ridge=chosen, cv_mae=best_mae)
+        r = sorted((p[0] for p in rows[mode]), key=lambda x: x.key)
+        prepared[mode] = r
+    best = (RIDGES[0], EXEMPLAR_WEIGHTS[0], float("inf"))
+    for ew in EXEMPLAR_WEIGHTS:
+        w = _weights(prepared["authored"], ew)
+        for lam in RIDGES:
+            mae = _cv_mae(prepared["authored"], w, lam)
+            if mae < best[2] - 1e-9:
+                best = (lam, ew, mae)
+    lam, ew, mae = best
+    models = {mode: fit(r, ridge=lam, weights=_weights(r, ew)) for mode, r in prepared.items()}
+    n_ex = sum(1 for r in prepared["authored"] if r.key.startswith("exemplar:"))
+    return TrainingReport(models=ModelSet(**models), exemplar_rows=n_ex, gold_rows=len(prepared["authored"]) - n_ex,
+                          ridge=lam, exemplar_weight=ew, cv_mae=mae)
+
+
+def _weights(rows: Sequence[TrainingRow], exemplar_weight: float) -> np.ndarray:
+    return np.array([exemplar_weight if r.key.startswith("exemplar:") else 1.0 for r in rows])

@@ -350,7 +350,7 @@ def train_grader_command(
         out.print(f"已写入评分材料向量 {n} 条：{escape(str(vectors_path()))}")
     m = report.models.authored
     out.print(f"已写入 {escape(str(target))}：示例答案 {report.exemplar_rows} 条 + 金标 dev {report.gold_rows} 条，"
-              f"ridge={report.ridge:g}，交叉验证 MAE={report.cv_mae:.3f}，错误说法阈值 {m.misconception_at:.3f}，"
+              f"ridge={report.ridge:g}，示例答案权重 {report.exemplar_weight:g}，交叉验证 MAE={report.cv_mae:.3f}，错误说法阈值 {m.misconception_at:.3f}，"
               f"训练数据哈希 {m.training_hash}")
 
 

@@ -31,12 +31,17 @@ class GraderModel:
     weights: tuple[float, ...]
     confidence_weights: tuple[float, ...]
     misconception_at: float
-    """Misconception strength from which an answer is flagged `misconception`."""
+    """Misconception strength from which a misconception is flagged `misconception`, quoted and corrected
+    (precision first: F0.5 over exemplars and gold dev rows)."""
     uncertain_error: float
     """Predicted absolute error from which an answer is flagged `uncertain`."""
     training_hash: str
     training_rows: int
     ridge: float
+    misconception_cap_at: float = 1.01
+    """Strength from which a flagged misconception also caps the score (3.5 core / 6.0 elsewhere): the
+    threshold with the lowest out-of-fold error on the gold dev rows (above 1: never — the model's own
+    weights on the misconception features lower the score instead)."""
     calibration: tuple[tuple[float, float], ...] = ()
     """Monotone map from the linear score to the label (isotonic regression on out-of-fold predictions):
     ridge shrinks towards the mean; this undoes it where the data says so."""
@@ -62,7 +67,8 @@ class GraderModel:
         data = {"version": self.version, "features": list(self.features), "weights": [round(w, 10) for w in self.weights],
                 "confidence_features": list(CONFIDENCE_FEATURES),
                 "confidence_weights": [round(w, 10) for w in self.confidence_weights],
-                "misconception_at": round(self.misconception_at, 10), "uncertain_error": round(self.uncertain_error, 10),
+                "misconception_at": round(self.misconception_at, 10),
+                "misconception_cap_at": round(self.misconception_cap_at, 10), "uncertain_error": round(self.uncertain_error, 10),
                 "training_hash": self.training_hash, "training_rows": self.training_rows, "ridge": self.ridge,
                 "calibration": [[round(a, 10), round(b, 10)] for a, b in self.calibration]}
         return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
@@ -74,6 +80,7 @@ class GraderModel:
             raise ValueError("grader model was trained on other features; run `make train-grader`")
         return cls(features=tuple(d["features"]), weights=tuple(d["weights"]),
                    confidence_weights=tuple(d["confidence_weights"]), misconception_at=d["misconception_at"],
+                   misconception_cap_at=d.get("misconception_cap_at", 1.01),
                    uncertain_error=d["uncertain_error"], training_hash=d["training_hash"],
                    training_rows=d["training_rows"], ridge=d["ridge"], version=d["version"],
                    calibration=tuple((float(a), float(b)) for a, b in d.get("calibration", [])))
@@ -166,6 +173,7 @@ def fit(rows: Sequence[TrainingRow], ridge: float = 1.0, folds: int = 5,
         oof[test] = np.clip(x[test] @ wk, 0, 10)
     calibration = isotonic(oof, y, np.ones(len(y)) if weights is None else weights)
     oof = np.interp(oof, [a for a, _ in calibration], [b for _, b in calibration]) if calibration else oof
+    cap_at = _threshold_by_error(rows, oof, y) if any(r.key.startswith("gold:") for r in rows) else 1.01
     err = np.abs(oof - y)
     cx = np.array([[*(r.values.get(n, 0.0) for n in CONFIDENCE_FEATURES[:-1]),
                     abs(r.values.get("knn", p) - p) / 10] for r, p in zip(rows, oof, strict=True)])
@@ -174,7 +182,8 @@ def fit(rows: Sequence[TrainingRow], ridge: float = 1.0, folds: int = 5,
     uncertain = float(np.quantile(predicted_err, 0.8))
     return GraderModel(features=FEATURES, weights=tuple(float(v) for v in w),
                        confidence_weights=tuple(float(v) for v in cw),
-                       misconception_at=misconception_threshold(rows), uncertain_error=uncertain,
+                       misconception_at=misconception_threshold(rows), misconception_cap_at=cap_at,
+                       uncertain_error=uncertain,
                        training_hash=training_hash(rows), training_rows=len(rows), ridge=ridge, calibration=calibration)
 
 
@@ -196,19 +205,43 @@ def isotonic(x: np.ndarray, y: np.ndarray, w: np.ndarray, knots: int = 12) -> tu
     return tuple((float(a), float(b)) for a, b in points)
 
 
+CORE_CAP, SIDE_CAP = 3.5, 6.0
+"""The caps a flagged misconception applies (RUBRIC.md step 5; agent/grading/rubric.py uses the same)."""
+
+
+def _threshold_by_error(rows: Sequence[TrainingRow], oof: np.ndarray, y: np.ndarray) -> float:
+    """The misconception strength from which capping the out-of-fold score (3.5 for a core point, 6.0
+    otherwise) gives the lowest error on the gold dev rows — answers written apart from the material,
+    unlike the exemplars, which were written to state their item's misconceptions. Ties → higher."""
+    gold = [i for i, r in enumerate(rows) if r.key.startswith("gold:")]
+    strength = np.array([rows[i].values.get("mis_strength", 0.0) for i in gold])
+    core = np.array([rows[i].values.get("mis_core", 0.0) > 0 for i in gold])
+    pred, lab = oof[gold], y[gold]
+    best_t, best_err = 1.01, float(np.mean(np.abs(pred - lab)))
+    for t in np.round(np.arange(0.10, 1.0, 0.025), 3):
+        capped = np.where(strength >= t, np.minimum(pred, np.where(core, CORE_CAP, SIDE_CAP)), pred)
+        err = float(np.mean(np.abs(capped - lab)))
+        if err < best_err - 1e-12 or (abs(err - best_err) <= 1e-12 and t > best_t):
+            best_t, best_err = float(t), err
+    return best_t
+
+
 def misconception_threshold(rows: Sequence[TrainingRow]) -> float:
-    """The strength that best separates wrong-mechanism exemplars from correct ones (max F1; ties →
-    the higher threshold, so a correct answer is flagged less often)."""
-    known = [(r.values.get("mis_strength", 0.0), bool(r.misconception_expected)) for r in rows
+    """The strength that best separates wrong-mechanism answers from correct ones: max F0.5 (precision
+    counts more: naming a misconception the candidate did not state is worse than missing one) over the
+    exemplars and the gold dev rows, each source weighted equally; ties → the higher threshold."""
+    known = [(r.values.get("mis_strength", 0.0), bool(r.misconception_expected), r.key.split(":")[0]) for r in rows
              if r.misconception_expected is not None]
     if not known:
         return 0.5
+    per_source = {src: sum(1 for *_x, s in known if s == src) for src in {k[2] for k in known}}
+    w = {src: 1.0 / n for src, n in per_source.items()}
     best_t, best_f1 = 0.5, -1.0
-    for t in sorted({round(s, 3) for s, _ in known if s > 0}):
-        tp = sum(1 for s, e in known if s >= t and e)
-        fp = sum(1 for s, e in known if s >= t and not e)
-        fn = sum(1 for s, e in known if s < t and e)
-        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-        if f1 >= best_f1:
+    for t in sorted({round(s, 3) for s, _e, _src in known if s > 0}):
+        tp = sum(w[src] for s, e, src in known if s >= t and e)
+        fp = sum(w[src] for s, e, src in known if s >= t and not e)
+        fn = sum(w[src] for s, e, src in known if s < t and e)
+        f1 = 1.25 * tp / (1.25 * tp + 0.25 * fn + fp) if tp else 0.0  # F0.5
+        if f1 >= best_f1 - 1e-12:
             best_t, best_f1 = t, f1
     return best_t

@@ -72,10 +72,10 @@ def point_coverage(point: str, answer: str, answer_tokens: frozenset[str], quest
     specific = tokens - question_tokens
     if not specific:
         specific = tokens
-    total = sum(idf.weight(t) for t in specific)
+    total = math.fsum(idf.weight(t) for t in specific)
     if total <= 0:
         return Coverage(0.0, None)
-    hit = sum(idf.weight(t) for t in specific & answer_tokens)
+    hit = math.fsum(idf.weight(t) for t in specific & answer_tokens)
     token_cov = hit / total
     grams = cjk_bigrams(point) - cjk_bigrams(" ".join(question_tokens))
     bigram_cov = len(grams & cjk_bigrams(answer)) / len(grams) if grams else 0.0
@@ -87,7 +87,7 @@ def best_span(tokens: frozenset[str], answer: str, spans: list[tuple[int, int]],
     best, best_score = None, 0.0
     for s, e in spans:
         seg_tokens = canonical_tokens(answer[s:e])
-        sc = sum(idf.weight(t) for t in tokens & seg_tokens)
+        sc = math.fsum(idf.weight(t) for t in tokens & seg_tokens)
         if sc > best_score:
             best, best_score = (s, e), sc
     return best

@@ -81,10 +81,10 @@ def _specific(text: str, question_tokens: frozenset[str]) -> frozenset[str]:
 def support(target: str, tokens: frozenset[str], text: str, question_tokens: frozenset[str], idf: IdfTable) -> float:
     """How much of ``target`` (its specific words, IDF-weighted; its char bigrams) ``text`` states."""
     spec = _specific(target, question_tokens)
-    total = sum(idf.weight(t) for t in spec)
+    total = math.fsum(idf.weight(t) for t in spec)
     if total <= 0:
         return 0.0
-    token_cov = sum(idf.weight(t) for t in spec & tokens) / total
+    token_cov = math.fsum(idf.weight(t) for t in spec & tokens) / total
     grams = cjk_bigrams(target)
     bigram_cov = len(grams & cjk_bigrams(text)) / len(grams) if grams else 0.0
     return max(token_cov, 0.85 * bigram_cov)
@@ -98,7 +98,7 @@ def _best_claim(target_tokens: frozenset[str], claims: list[Claim], claim_tokens
                 idf: IdfTable) -> int | None:
     best, best_score = None, 0.0
     for n, ct in enumerate(claim_tokens):
-        sc = sum(idf.weight(t) for t in target_tokens & ct)
+        sc = math.fsum(idf.weight(t) for t in target_tokens & ct)
         if sc > best_score:
             best, best_score = n, sc
     return best
@@ -221,12 +221,12 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
         linked = by_id.get(m.point) if m.point else None
         point_text = linked.text if linked else " ".join(pt.text for pt in ctx.points)
         distinct = _distinct(m, point_text + " " + " ".join(linked.aliases if linked else ()), question_tokens)
-        dist_total = sum(idf.weight(t) for t in distinct)
+        dist_total = math.fsum(idf.weight(t) for t in distinct)
         for c, ct in zip(claims, claim_tokens, strict=True):
             stated = max(support(t, ct, c.text, question_tokens, idf) for t in (m.text, *m.aliases))
             if stated < 0.3:
                 continue
-            apart = sum(idf.weight(t) for t in distinct & ct) / dist_total if dist_total > 0 else 0.5
+            apart = math.fsum(idf.weight(t) for t in distinct & ct) / dist_total if dist_total > 0 else 0.5
             right = support(linked.text, ct, c.text, question_tokens, idf) if linked else 0.0
             strength = stated * (0.25 + 0.75 * apart) - 0.3 * max(0.0, right - stated)
             if negates_near(c.text, [t for t in distinct if not t.startswith("§")] or [m.text[:4]]):
@@ -234,7 +234,7 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
             if strength > 0:
                 core = linked is None or linked.weight >= top_weight
                 candidates.append(MisconceptionHit(m, strength, (c.start, c.end), core))
-    candidates.sort(key=lambda h: -h.strength)
+    candidates.sort(key=lambda h: (-h.strength, h.misconception.id, h.span))
     if candidates:
         best = candidates[0]
         v["mis_lexical"] = best.strength

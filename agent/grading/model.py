@@ -63,6 +63,8 @@ class Finding(Frozen):
     why: str
     point: str | None = None
     core: bool = True
+    slot: bool = False
+    """Found by a deterministic slot check (a wrong value), not by claim matching."""
 
 
 class Grade(Frozen):

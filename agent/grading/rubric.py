@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agent.grading.calibrated import ModelSet, load_models
+from agent.grading.calibrated import CORE_CAP, SIDE_CAP, ModelSet, load_models
 from agent.grading.coverage import IdfTable, canonical_tokens, point_coverage
 from agent.grading.features import Features, PointView, compute
 from agent.grading.feedback import write_feedback
@@ -42,9 +42,9 @@ class RubricParams:
     """Rule constants from RUBRIC.md (not fitted): caps and form limits. The score itself comes from the
     calibrated model (agent/grading/data/grader_model.json)."""
 
-    core_wrong_cap: float = 3.5
+    core_wrong_cap: float = CORE_CAP
     """A wrong core mechanism caps the score (RUBRIC.md step 5)."""
-    side_wrong_cap: float = 6.0
+    side_wrong_cap: float = SIDE_CAP
     """A clear error outside the core mechanism."""
     keyword_cap: float = 4.0
     short_chars: int = 16
@@ -57,6 +57,11 @@ class RubricParams:
     off_topic_question: float = 0.2
     off_topic_knn_sim: float = 0.25
     off_topic_score: float = 0.5
+    off_topic_relevance: float = 0.4
+    """An answer whose own question scores under this share of the best-matching question's BM25 score…"""
+    off_topic_relevance_cov: float = 0.3
+    """…and that covers less than this of its own points is about another question (capped as off-topic)."""
+    off_topic_relevance_cap: float = 1.0
     no_reference_confidence: float = 0.3
     fallback_curve: tuple[tuple[float, float], ...] = ((0.0, 1.0), (0.25, 3.0), (0.5, 6.0), (0.75, 7.5), (1.0, 8.5))
     """Coverage → score when no trained model is available (flagged `uncertain`)."""
@@ -134,18 +139,20 @@ class RubricGrader:
                 score = _interp(v.get("coverage", 0.0), p.fallback_curve)
                 flags.append("uncertain")
                 confidence = min(confidence, 0.4)
-                threshold = 0.6
+                threshold, cap_at = 0.6, 1.01
             else:
                 score = model.predict(v)
                 error = model.expected_error(v, score)
                 confidence = min(confidence, max(0.0, 1.0 - error / 4))
                 if error >= model.uncertain_error:
                     flags.append("uncertain")
-                threshold = model.misconception_at
+                threshold, cap_at = model.misconception_at, model.misconception_cap_at
             wrong = self._wrong(f, threshold, answer)
             if wrong:
                 flags.append("misconception")
-                score = min(score, p.core_wrong_cap if any(w.core for w in wrong) else p.side_wrong_cap)
+                capping = [w for w in wrong if w.slot or v.get("mis_strength", 0.0) >= cap_at]
+                if capping:
+                    score = min(score, p.core_wrong_cap if any(w.core for w in capping) else p.side_wrong_cap)
                 wrong_points = {w.point for w in wrong if w.point}
                 results = [r.model_copy(update={"verdict": "missed", "evidence": ""}) if r.id.split("/")[-1] in wrong_points
                            else r for r in results]
@@ -171,6 +178,10 @@ class RubricGrader:
                 and v.get("knn_sim", 0.0) < p.off_topic_knn_sim):
             flags.append("off_topic")
             score = min(score, p.off_topic_score)
+        elif (ctx.points and "non_chinese" not in flags and v.get("relevance", 1.0) < p.off_topic_relevance
+              and v.get("coverage_soft", 0.0) < p.off_topic_relevance_cov):
+            flags.append("off_topic")
+            score = min(score, p.off_topic_relevance_cap)
         if ctx.score_cap is not None:
             score = min(score, ctx.score_cap)
             flags.append("hint_used")
@@ -186,7 +197,8 @@ class RubricGrader:
         for s in f.slots:
             if s.wrong and s.span is not None:
                 out.append(Finding(text=answer[s.span[0]:s.span[1]], claim=s.slot.wrong[0] if s.slot.wrong else "",
-                                   why=s.slot.why, point=s.slot.point, core=weight.get(s.slot.point, 1.0) >= top))
+                                   why=s.slot.why, point=s.slot.point, core=weight.get(s.slot.point, 1.0) >= top,
+                                   slot=True))
         return out
 
     @staticmethod
