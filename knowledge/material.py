@@ -205,6 +205,7 @@ def apply_material(item: QuestionItem, material: ItemMaterial | None, origin: Ma
     points = tuple(KeyPoint(id=k.id, text=k.text, weight=k.weight, aliases=k.aliases, probe=k.probe)
                    for k in material.key_points)
     return item.model_copy(update={"key_points": points, "slots": material.slots,
+                                   "document_points": tuple(k.text for k in item.key_points),
                                    "misconceptions": material.misconceptions, "exemplars": material.exemplars,
                                    "topic": material.topic, "material": origin})
 

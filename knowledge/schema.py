@@ -114,6 +114,8 @@ class QuestionItem(Frozen):
     misconceptions: tuple[Misconception, ...] = ()
     exemplars: tuple[Exemplar, ...] = ()
     material: MaterialOrigin = "derived"
+    document_points: tuple[str, ...] = ()
+    """The document's own key points (考点, 标准答 …) when authored material replaced them."""
     topic: Topic = Topic.OPEN
     """The canonical topic (knowledge.topics); the document's own heading is ``section``."""
     section: str = ""

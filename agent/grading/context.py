@@ -15,6 +15,11 @@ def cite(item: QuestionItem) -> str:
     return f"{item.source.ref}（{item.source.doc} 第 {item.source.line} 行）"
 
 
+def reference_of(item: QuestionItem) -> str:
+    """The document's own reference: its answer text, else its own key points (003's 考点)."""
+    return item.reference_answer or "；".join(item.document_points or [k.text for k in item.key_points])
+
+
 def _material(item: QuestionItem) -> dict[str, Any]:
     """The item's misconceptions, slots and exemplars; misconceptions link to the key points by id."""
     return {"misconceptions": item.misconceptions, "slots": item.slots, "exemplars": item.exemplars,
@@ -37,7 +42,7 @@ def build_context(item: QuestionItem | None, by_id: dict[str, QuestionItem],
                                  weight=kp.weight, aliases=kp.aliases, probe=kp.probe)
                   for kp in item.key_points]
         return GradingContext(points=tuple(points), pitfalls=tuple(dict.fromkeys(pitfalls)),
-                              reference_text=item.reference_answer, sources=tuple(sources),
+                              reference_text=reference_of(item), sources=tuple(sources),
                               match_confidence=match_confidence, score_cap=score_cap, **_material(item))
     donor = next((r for r in related if r.key_points), None)
     if donor is not None:
@@ -45,7 +50,7 @@ def build_context(item: QuestionItem | None, by_id: dict[str, QuestionItem],
                                  weight=kp.weight, aliases=kp.aliases, probe=kp.probe)
                   for kp in donor.key_points]
         return GradingContext(points=tuple(points), pitfalls=tuple(dict.fromkeys(pitfalls)),
-                              reference_text=donor.reference_answer, sources=tuple(sources), borrowed=True,
+                              reference_text=reference_of(donor), sources=tuple(sources), borrowed=True,
                               match_confidence=match_confidence, score_cap=score_cap, **_material(donor))
     found = [c for c in (references(item) if references else []) if c.kind == "note" or "\n" in c.text]
     # the best chunk, plus knowledge notes of the item's own document (002's notes answer its questions)

@@ -34,7 +34,7 @@ FEATURES: tuple[str, ...] = (
     "bias", "coverage", "coverage_soft", "main_coverage", "knn", "knn_sim", "knn_wrong_margin",
     "mis_strength", "mis_lexical", "mis_dense_margin", "mis_core", "slot_wrong", "slot_right", "contra", "hedge", "length", "short", "depth",
     "echo", "keyword_list", "non_chinese", "dense_coverage", "dense_mis_margin", "dense_knn", "no_material",
-    "relevance", "relevance_top", "cov_x_knn", "knn_high",
+    "relevance", "relevance_top", "cov_x_knn", "knn_high", "reference_cov",
 )
 
 
@@ -298,6 +298,8 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
             v["knn"] = v.get("dense_knn", v.get("knn", 0.0))
             v["coverage"] = max(v.get("coverage", 0.0), v.get("dense_coverage", 0.0))
             v["coverage_soft"] = max(v.get("coverage_soft", 0.0), v.get("dense_coverage", 0.0))
+    if ctx.reference_text:
+        v["reference_cov"] = support(ctx.reference_text[:1500], answer_tokens, answer, question_tokens, idf)
     rel = 1.0 if relevance is None else relevance
     v["relevance"] = rel
     v["relevance_top"] = 1.0 if rel >= 0.999 else 0.0
