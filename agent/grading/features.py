@@ -34,7 +34,7 @@ FEATURES: tuple[str, ...] = (
     "bias", "coverage", "coverage_soft", "main_coverage", "knn", "knn_sim", "knn_wrong_margin",
     "mis_strength", "mis_lexical", "mis_dense_margin", "mis_core", "slot_wrong", "slot_right", "contra", "hedge", "length", "short", "depth",
     "echo", "keyword_list", "non_chinese", "dense_coverage", "dense_mis_margin", "dense_knn", "no_material",
-    "relevance", "relevance_top", "cov_x_knn", "knn_high", "reference_cov",
+    "relevance", "relevance_top", "cov_x_knn", "knn_high", "reference_cov", "beyond_wrong_margin", "beyond_knn",
 )
 
 
@@ -156,6 +156,23 @@ def _bigram_vector(text: str) -> tuple[dict[str, float], float]:
     return vec, math.sqrt(sum(v * v for v in vec.values())) or 1.0
 
 
+@lru_cache(maxsize=50000)
+def _beyond_vector(text: str, reference: str) -> tuple[dict[str, float], float]:
+    """The text's bigram vector without the reference's bigrams: what it says beyond the reference's words."""
+    vec, _ = _bigram_vector(text)
+    ref, _ = _bigram_vector(reference)
+    kept = {g: w for g, w in vec.items() if g not in ref}
+    return kept, math.sqrt(sum(w * w for w in kept.values())) or 1.0
+
+
+def beyond_cosine(a: str, b: str, reference: str) -> float:
+    va, na = _beyond_vector(a, reference)
+    vb, nb = _beyond_vector(b, reference)
+    if len(va) > len(vb):
+        va, vb = vb, va
+    return sum(v * vb.get(g, 0.0) for g, v in va.items()) / (na * nb)
+
+
 def bigram_cosine(a: str, b: str) -> float:
     va, na = _bigram_vector(a)
     vb, nb = _bigram_vector(b)
@@ -275,6 +292,13 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
         right = max((s for s, e in zip(sims, exemplars, strict=True) if e.kind in _RIGHT_KINDS), default=0.0)
         wrong = max((s for s, e in zip(sims, exemplars, strict=True) if e.kind in _WRONG_KINDS), default=0.0)
         v["knn_wrong_margin"] = wrong - right
+        if ctx.reference_text:
+            ref = ctx.reference_text[:1500]
+            bsims = [beyond_cosine(answer, e.answer, ref) for e in exemplars]
+            b_right = max((s for s, e in zip(bsims, exemplars, strict=True) if e.kind in _RIGHT_KINDS), default=0.0)
+            b_wrong = max((s for s, e in zip(bsims, exemplars, strict=True) if e.kind in _WRONG_KINDS), default=0.0)
+            v["beyond_wrong_margin"] = b_wrong - b_right
+            v["beyond_knn"] = knn(bsims, [e.score for e in exemplars])[0]
     else:
         v["no_material"] = 1.0
 

@@ -191,3 +191,27 @@ def test_compatible_servers_get_max_tokens_and_no_null_content() -> None:
     assert all(m.get("content") is not None for m in payload["messages"])
     official = make_chat_model(AgentSettings(api_key="sk-test", llm_max_tokens=64))
     assert official._get_request_payload([HumanMessage("hi")])["max_completion_tokens"] == 64
+
+
+def test_auto_grader_asks_the_llm_only_when_the_offline_grade_is_uncertain(home_copy: Path) -> None:
+    from agent.grading.auto import AutoGrader
+
+    ex = Examiner(KnowledgeBase(KnowledgeSettings(home=home_copy)))
+    item, _ = ex.find(Q)
+    assert item is not None
+    ctx = ex.context(item)
+    answers = ["不知道", EXCELLENT_SQRT, "嗯，这个和数值有关吧，可能是为了让它更好一点，具体我也说不太清楚。"]
+    offline = [ex.rubric.grade(item, a, ctx) for a in answers]
+    uncertain = [a for a, g in zip(answers, offline, strict=True) if "uncertain" in g.flags and "empty" not in g.flags]
+    model = ScriptedChatModel([grade_json(point_ids(ex), 1.0, verdict="missed") for _ in uncertain])
+    auto = AutoGrader(ex.rubric, LLMGrader(model, ex.rubric, model_name="scripted"))
+    grades = [auto.grade(item, a, ctx) for a in answers]
+    model.assert_used_up()  # exactly one call per uncertain answer, none for the others
+    for a, g, o in zip(answers, grades, offline, strict=True):
+        assert (g.grader.startswith("llm:")) == (a in uncertain)
+        if a not in uncertain:
+            assert g == o
+
+
+EXCELLENT_SQRT = ("假设 q、k 的各维独立、方差为 1，点积的方差就是 d，维度增大时点积方差增大，softmax 输出变得极尖，"
+                  "接近 one-hot，梯度几乎为 0，训练不稳定。除以 √d 把方差拉回 1，稳定训练。")
