@@ -65,13 +65,13 @@ def collect_rows(examiner: Examiner, gold: Sequence[LabelledRow],
         for n, e in enumerate(it.exemplars):
             jobs.append((it, e.answer, e.score, e.kind, f"exemplar:{it.source.ref}:{n}", e.answer, 1.0, True))
     for r in gold:
-        it = by_ref.get(r.question_ref or "")
-        if it is None or r.kind in ("empty", "offbank"):
+        target = by_ref.get(r.question_ref or "")
+        if target is None or r.kind in ("empty", "offbank"):
             continue
         answer, _ = strip_injection(r.answer)
         if is_empty(answer):
             continue
-        jobs.append((it, answer, r.label, r.kind, f"gold:{r.id}", "", 1.0, False))
+        jobs.append((target, answer, r.label, r.kind, f"gold:{r.id}", "", 1.0, False))
     for k, (it, answer, label, kind, key, exclude, weight, _is_ex) in enumerate(jobs, start=1):
         ctx = examiner.context(it)
         for mode, c in (("authored", ctx), ("derived", derived_context(ctx))):

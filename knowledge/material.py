@@ -16,9 +16,18 @@ import sys
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from knowledge.schema import Exemplar, KeyPoint, LoadWarning, MaterialOrigin, Misconception, QuestionItem, Slot
+from knowledge.schema import (
+    Exemplar,
+    KeyPoint,
+    LoadWarning,
+    MaterialOrigin,
+    Misconception,
+    QuestionItem,
+    Slot,
+)
 from knowledge.text import normalize
 from knowledge.topics import Topic
 

@@ -253,14 +253,14 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
                 candidates.append(MisconceptionHit(m, strength, (c.start, c.end), core))
     candidates.sort(key=lambda h: (-h.strength, h.misconception.id, h.span))
     if candidates:
-        best = candidates[0]
-        v["mis_lexical"] = best.strength
+        chosen: MisconceptionHit | None = candidates[0]
+        v["mis_lexical"] = candidates[0].strength
         if embedder is not None and v.get("non_chinese", 0.0) == 0.0 and cjk_ratio(answer) >= 0.3:
-            best = _dense_check(candidates, answer, ctx, embedder, v)
-        if best is not None:
-            f.misconceptions.append(best)
-            v["mis_strength"] = best.strength
-            v["mis_core"] = best.strength if best.core else 0.0
+            chosen = _dense_check(candidates, answer, ctx, embedder, v)
+        if chosen is not None:
+            f.misconceptions.append(chosen)
+            v["mis_strength"] = chosen.strength
+            v["mis_core"] = chosen.strength if chosen.core else 0.0
     # slots -------------------------------------------------------------------------------------------
     f.slots = _slot_hits(ctx.slots, answer)
     if ctx.slots:

@@ -129,7 +129,7 @@ def test_a_quoted_misconception_caps_the_score_and_is_named(home_copy: Path) -> 
     answer = "除以 √d 是为了让计算更快，省显存。"
     out = grade_json(ids, 3.0, verdict="partial", misconceptions=[
         {"id": "other", "evidence": "除以 √d 是为了让计算更快", "why": "缩放不改变计算量，是为了控制方差"}])
-    g, model, ex = _grader(home_copy, [out])
+    g, _model, ex = _grader(home_copy, [out])
     e = ex.examine(Q, answer, grader=g)
     assert "misconception" in e.grade.flags and e.grade.score <= 6.5
     assert e.grade.misconceptions[0].text == "除以 √d 是为了让计算更快"
@@ -143,7 +143,7 @@ def test_a_quoted_misconception_caps_the_score_and_is_named(home_copy: Path) -> 
 def test_a_bug_is_not_hidden_as_a_fallback(home_copy: Path) -> None:
     import pytest
 
-    g, model, ex = _grader(home_copy, [KeyError("programming error")])
+    g, _model, ex = _grader(home_copy, [KeyError("programming error")])
     with pytest.raises(KeyError):
         ex.examine(Q, "方差会随维度变大，softmax 饱和", grader=g)
 
