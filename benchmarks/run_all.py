@@ -29,6 +29,7 @@ def main() -> None:
     run([py, "kb_speed.py", "--sizes", "1000", *(["10000"] if full else [])])
     for split in ("dev", "test"):
         run([mianshi, "eval", "agreement", str(ROOT / "eval/datasets/gold.jsonl"), "--split", split])
+    run([py, "grading_agreement.py", "--split", "test"])
     run([py, "eval_throughput.py"])
     run([py, "turn_latency.py"])
     run([mianshi, "eval", "simulate", "-p", "all", "-n", "5"])
