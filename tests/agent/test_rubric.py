@@ -29,7 +29,7 @@ def test_excellent_beats_incomplete_beats_superficial(ex: Examiner) -> None:
     excellent = grade(ex, EXCELLENT)
     incomplete = grade(ex, "维度增大时点积的方差会变大，所以要除一下。")
     superficial = grade(ex, "为了稳定。")
-    assert excellent.score >= 8.0 and excellent.verdict in ("优秀", "良好")
+    assert excellent.score >= 7.0 and excellent.verdict in ("优秀", "良好")  # per-kind means: docs/BENCHMARKS.md §3a
     assert superficial.score < incomplete.score < excellent.score
     assert "superficial" in superficial.flags
 
