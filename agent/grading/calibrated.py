@@ -25,6 +25,11 @@ CONFIDENCE_FEATURES: tuple[str, ...] = ("bias", "knn_sim", "no_material", "non_c
 """What the confidence model sees (``knn_gap`` = |knn − linear prediction| / 10)."""
 
 
+def confidence_vector(values: dict[str, float], prediction: float) -> list[float]:
+    v = dict(values, knn_gap=abs(values.get("knn", prediction) - prediction) / 10)
+    return [v.get(n, 0.0) for n in CONFIDENCE_FEATURES]
+
+
 @dataclass(frozen=True)
 class GraderModel:
     features: tuple[str, ...]
@@ -59,8 +64,7 @@ class GraderModel:
         return float(np.interp(raw, xs, ys))
 
     def expected_error(self, values: dict[str, float], prediction: float) -> float:
-        v = dict(values, knn_gap=abs(values.get("knn", prediction) - prediction) / 10)
-        x = np.array([v.get(n, 0.0) for n in CONFIDENCE_FEATURES])
+        x = np.array(confidence_vector(values, prediction))
         return max(float(x @ np.array(self.confidence_weights)), 0.0)
 
     def to_json(self) -> str:
@@ -175,8 +179,7 @@ def fit(rows: Sequence[TrainingRow], ridge: float = 1.0, folds: int = 5,
     oof = np.interp(oof, [a for a, _ in calibration], [b for _, b in calibration]) if calibration else oof
     cap_at = _threshold_by_error(rows, oof, y) if any(r.key.startswith("gold:") for r in rows) else 1.01
     err = np.abs(oof - y)
-    cx = np.array([[*(r.values.get(n, 0.0) for n in CONFIDENCE_FEATURES[:-1]),
-                    abs(r.values.get("knn", p) - p) / 10] for r, p in zip(rows, oof, strict=True)])
+    cx = np.array([confidence_vector(r.values, p) for r, p in zip(rows, oof, strict=True)])
     cw = _ridge(cx, err, ridge)
     predicted_err = np.maximum(cx @ cw, 0)
     uncertain = float(np.quantile(predicted_err, 0.8))

@@ -27,7 +27,7 @@ from agent.grading.coverage import IdfTable, canonical_tokens, cjk_bigrams
 from agent.grading.model import GradingContext, ReferencePoint
 from agent.grading.signals import cjk_ratio, content_chars, has_depth, is_keyword_list
 from knowledge.embeddings import Embedder
-from knowledge.schema import Misconception, Slot
+from knowledge.schema import Exemplar, Misconception, Slot
 from knowledge.text import normalize
 
 FEATURES: tuple[str, ...] = (
@@ -66,7 +66,6 @@ class Features:
     points: list[PointView] = field(default_factory=list)
     misconceptions: list[MisconceptionHit] = field(default_factory=list)
     slots: list[SlotHit] = field(default_factory=list)
-    contradictions: list[tuple[str, tuple[int, int]]] = field(default_factory=list)
 
     def vector(self) -> np.ndarray:
         return np.array([self.values.get(n, 0.0) for n in FEATURES], dtype=np.float64)
@@ -165,20 +164,19 @@ def _beyond_vector(text: str, reference: str) -> tuple[dict[str, float], float]:
     return kept, math.sqrt(sum(w * w for w in kept.values())) or 1.0
 
 
-def beyond_cosine(a: str, b: str, reference: str) -> float:
-    va, na = _beyond_vector(a, reference)
-    vb, nb = _beyond_vector(b, reference)
+def _sparse_cosine(a: tuple[dict[str, float], float], b: tuple[dict[str, float], float]) -> float:
+    (va, na), (vb, nb) = a, b
     if len(va) > len(vb):
         va, vb = vb, va
     return sum(v * vb.get(g, 0.0) for g, v in va.items()) / (na * nb)
+
+
+def beyond_cosine(a: str, b: str, reference: str) -> float:
+    return _sparse_cosine(_beyond_vector(a, reference), _beyond_vector(b, reference))
 
 
 def bigram_cosine(a: str, b: str) -> float:
-    va, na = _bigram_vector(a)
-    vb, nb = _bigram_vector(b)
-    if len(va) > len(vb):
-        va, vb = vb, va
-    return sum(v * vb.get(g, 0.0) for g, v in va.items()) / (na * nb)
+    return _sparse_cosine(_bigram_vector(a), _bigram_vector(b))
 
 
 def knn(sims: list[float], scores: list[float], k: int = 2) -> tuple[float, float]:
@@ -194,6 +192,13 @@ _RIGHT_KINDS = ("excellent", "own_words")
 _WRONG_KINDS = ("fluent_wrong", "wrong")
 
 
+def _wrong_margin(sims: list[float], exemplars: list[Exemplar]) -> float:
+    """Similarity to the nearest wrong exemplar minus similarity to the nearest right one."""
+    right = max((s for s, e in zip(sims, exemplars, strict=True) if e.kind in _RIGHT_KINDS), default=0.0)
+    wrong = max((s for s, e in zip(sims, exemplars, strict=True) if e.kind in _WRONG_KINDS), default=0.0)
+    return wrong - right
+
+
 # --------------------------------------------------------------------------------------------
 def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embedder: Embedder | None = None,
             exclude_exemplar: str | None = None, relevance: float | None = None) -> Features:
@@ -207,6 +212,7 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
     answer_tokens = canonical_tokens(answer)
     claims = split_claims(answer)
     claim_tokens = [canonical_tokens(c.text) for c in claims]
+    chinese = cjk_ratio(answer) >= 0.3
 
     # key points --------------------------------------------------------------------------------
     weights, covs, softs = [], [], []
@@ -255,8 +261,7 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
     if candidates:
         chosen: MisconceptionHit | None = candidates[0]
         v["mis_lexical"] = candidates[0].strength
-        if (embedder is not None and candidates[0].strength >= DENSE_MIN
-                and v.get("non_chinese", 0.0) == 0.0 and cjk_ratio(answer) >= 0.3):
+        if embedder is not None and candidates[0].strength >= DENSE_MIN and chinese:
             chosen = _dense_check(candidates, answer, ctx, embedder, v)
         if chosen is not None:
             f.misconceptions.append(chosen)
@@ -282,7 +287,6 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
         swapped = antonym_swap(c.text, pt.text)
         if swapped or negated(c.text, pt.text):
             contra = max(contra, sup * (pt.weight / top_weight))
-            f.contradictions.append((pt.id, (c.start, c.end)))
     v["contra"] = contra
 
     # exemplars -----------------------------------------------------------------------------------------
@@ -290,15 +294,11 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
     if exemplars:
         sims = [bigram_cosine(answer, e.answer) for e in exemplars]
         v["knn"], v["knn_sim"] = knn(sims, [e.score for e in exemplars])
-        right = max((s for s, e in zip(sims, exemplars, strict=True) if e.kind in _RIGHT_KINDS), default=0.0)
-        wrong = max((s for s, e in zip(sims, exemplars, strict=True) if e.kind in _WRONG_KINDS), default=0.0)
-        v["knn_wrong_margin"] = wrong - right
+        v["knn_wrong_margin"] = _wrong_margin(sims, exemplars)
         if ctx.reference_text:
             ref = ctx.reference_text[:1500]
             bsims = [beyond_cosine(answer, e.answer, ref) for e in exemplars]
-            b_right = max((s for s, e in zip(bsims, exemplars, strict=True) if e.kind in _RIGHT_KINDS), default=0.0)
-            b_wrong = max((s for s, e in zip(bsims, exemplars, strict=True) if e.kind in _WRONG_KINDS), default=0.0)
-            v["beyond_wrong_margin"] = b_wrong - b_right
+            v["beyond_wrong_margin"] = _wrong_margin(bsims, exemplars)
             v["beyond_knn"] = knn(bsims, [e.score for e in exemplars])[0]
     else:
         v["no_material"] = 1.0
@@ -314,7 +314,7 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
     v["echo"] = max((echo_share(answer, s) for s in echo_sources if s), default=0.0)
 
     # other languages: the multilingual embedding ------------------------------------------------------
-    if cjk_ratio(answer) < 0.3:
+    if not chinese:
         v["non_chinese"] = 1.0
         # e5 similarity of very short or markup-only text is inflated (0.84–0.87 to anything)
         if embedder is not None and ctx.points and len(re.findall(r"[A-Za-z]{2,}", re.sub(r"<[^>]*>", " ", answer))) >= 5:
@@ -380,7 +380,7 @@ def echo_share(answer: str, said: str) -> float:
     return len(a & canonical_tokens(said)) / len(a)
 
 
-def _dense(f: Features, answer: str, ctx: GradingContext, embedder: Embedder, exemplars: list) -> None:
+def _dense(f: Features, answer: str, ctx: GradingContext, embedder: Embedder, exemplars: list[Exemplar]) -> None:
     texts = [answer[:600], *[pt.text for pt in ctx.points], *[m.text for m in ctx.misconceptions],
              *[e.answer[:600] for e in exemplars]]  # the material's vectors are shipped (agent/grading/vectors.py)
     vecs = embedder.passages(texts)

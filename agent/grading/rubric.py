@@ -156,8 +156,9 @@ class RubricGrader:
                 wrong_points = {w.point for w in wrong if w.point}
                 results = [r.model_copy(update={"verdict": "missed", "evidence": ""}) if r.id.split("/")[-1] in wrong_points
                            else r for r in results]
+        answer_tokens, spans = canonical_tokens(answer), segments(answer)
         pitfalls = [pf for pf in ctx.pitfalls
-                    if point_coverage(pf, answer, canonical_tokens(answer), question_tokens, self.idf, segments(answer)).score >= 0.6]
+                    if point_coverage(pf, answer, answer_tokens, question_tokens, self.idf, spans).score >= 0.6]
         if pitfalls:
             flags.append("pitfall")
             score = min(score, p.core_wrong_cap)
@@ -173,7 +174,7 @@ class RubricGrader:
         if v.get("echo", 0.0) >= p.echo_at:
             flags.append("echo")
             score = min(score, p.echo_cap)
-        q_overlap = len(question_tokens & canonical_tokens(answer)) / max(len(question_tokens), 1) if question_tokens else 1.0
+        q_overlap = len(question_tokens & answer_tokens) / max(len(question_tokens), 1) if question_tokens else 1.0
         if (ctx.points and v.get("coverage_soft", 0.0) < p.off_topic_cov and q_overlap < p.off_topic_question
                 and v.get("knn_sim", 0.0) < p.off_topic_knn_sim):
             flags.append("off_topic")
