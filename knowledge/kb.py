@@ -61,6 +61,7 @@ class KnowledgeBase:
         self._embedder = embedder
         self._client = client
         self._bank: Bank | None = None
+        self._checked = False
 
     # paths -----------------------------------------------------------------------------------
     @property
@@ -106,6 +107,7 @@ class KnowledgeBase:
         grading material (an incremental rebuild: only changed texts are embedded again)."""
         if not self.is_built():
             self.build(progress=progress)
+            self._checked = True
             return self.bank()
         try:
             bank = self.bank()
@@ -113,8 +115,10 @@ class KnowledgeBase:
             self._bank = None
             self.build(progress=progress)
             return self.bank()
-        if bank.format != BANK_FORMAT or bank.material_sha != bundled_material_sha():
-            self.build(progress=progress)
+        if not self._checked:  # the shipped material cannot change under a running process: hash it once
+            self._checked = True
+            if bank.format != BANK_FORMAT or bank.material_sha != bundled_material_sha():
+                self.build(progress=progress)
         return self.bank()
 
     # build -----------------------------------------------------------------------------------

@@ -98,3 +98,18 @@ def test_material_for_another_wording_is_not_applied(kb) -> None:  # type: ignor
     assert applied.misconceptions == m.misconceptions and applied.topic == m.topic
     reworded = m.model_copy(update={"question": "完全不同的一道题？"})
     assert apply_material(plain, reworded) is plain
+
+
+def test_a_bank_built_with_older_material_is_rebuilt_once(home_copy: Path) -> None:
+    from knowledge.bank import Bank, bundled_material_sha
+    from knowledge.kb import KnowledgeBase
+    from knowledge.settings import KnowledgeSettings
+
+    path = home_copy / "bank.json"
+    stale = Bank.load(path).model_copy(update={"material_sha": "older"})
+    stale.save(path)
+    kb = KnowledgeBase(KnowledgeSettings(home=home_copy))
+    assert kb.ensure_built().material_sha == bundled_material_sha()
+    assert Bank.load(path).material_sha == bundled_material_sha()
+    stale.save(path)  # the check runs once per knowledge base, not on every call
+    assert kb.ensure_built().material_sha == bundled_material_sha()
