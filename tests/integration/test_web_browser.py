@@ -269,6 +269,8 @@ def test_refresh_resumes_the_interview(watched: Any, server: Server) -> None:
 def open_bank(page: Any) -> int:
     page.click("#ms-tab-bank-button")
     page.wait_for_selector("#ms-bank-count")
+    # the server always has the bundled bank: a count without a non-zero digit has not rendered yet
+    page.wait_for_function("/[1-9]/.test(document.querySelector('#ms-bank-count')?.innerText || '')")
     return bank_count(page)
 
 
