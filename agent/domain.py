@@ -10,8 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from agent.grading.model import Grade
 
 Role = Literal["interviewer", "candidate"]
-TurnKind = Literal["opening", "question", "follow_up", "answer", "hint", "clarify", "feedback", "skip", "closing", "command"]
-FollowUpKind = Literal["missed", "pitfall", "counter"]
+TurnKind = Literal["opening", "question", "follow_up", "answer", "hint", "clarify", "feedback", "skip", "closing", "command",
+                   "notice"]
+FollowUpKind = Literal["probe", "challenge", "pitfall", "counter", "missed"]
+"""``missed`` is the pre-redesign name of ``probe`` (kept so old sessions still load)."""
 
 HINT_SCORE_CAP = 7.0
 """A question answered after asking for a hint scores at most this much (documented in README)."""
@@ -33,7 +35,8 @@ class InterviewConfig(BaseModel):
     follow_up_budget: int = Field(default=1, ge=0, le=3)
     language: Literal["zh", "en"] = "zh"
     review: bool = False
-    seed: int = 0
+    seed: int | None = None
+    """Question order; None = a fresh random order per session (derived from the session id)."""
 
 
 class Turn(BaseModel):
@@ -44,6 +47,8 @@ class Turn(BaseModel):
     text: str
     item_id: str | None = None
     grade: Grade | None = None
+    flags: tuple[str, ...] = ()
+    """How the message was made, e.g. ``phrase_fallback`` / ``agent_no_tool`` (interviewer turns)."""
     at: str = Field(default_factory=now_iso)
 
 
@@ -52,9 +57,11 @@ class FollowUpPlan(BaseModel):
 
     kind: FollowUpKind
     text: str
-    """What the interviewer asks."""
+    """What the interviewer asks (probe / counter question / pitfall); for a challenge, the correction."""
     targets: tuple[str, ...]
     """The reference points the follow-up answer is graded against (empty for a counter question)."""
+    quote: str = ""
+    """challenge: the candidate's words being questioned."""
 
 
 class FollowUpRecord(BaseModel):
@@ -71,6 +78,7 @@ class QuestionRecord(BaseModel):
     question: str
     topic: str
     difficulty: int
+    topic_id: str = ""
     asked_text: str
     grade: Grade | None = None
     follow_ups: tuple[FollowUpRecord, ...] = ()
@@ -93,6 +101,10 @@ class SessionState(BaseModel):
     pending_follow_up: FollowUpPlan | None = None
     level: int = 3
     """Current target difficulty (adaptive)."""
+    priority: tuple[str, ...] = ()
+    """Review mode: the due weak questions, in the order they are asked."""
+    avoid: tuple[str, ...] = ()
+    """Questions asked in recent sessions, avoided while others remain."""
     created_at: str = Field(default_factory=now_iso)
     updated_at: str = Field(default_factory=now_iso)
 

@@ -1,36 +1,63 @@
-"""The interview as a LangGraph graph with a SQLite checkpointer: every turn is saved as it happens,
-so a session resumes after the process is killed.
+"""The interview as a LangGraph graph with a SQLite checkpointer — the one session store.
 
-One invocation handles one event for one session (thread): START -> route -> one handler -> END.
-The handlers are the pure engine functions; the runtime (bank, grader, context) is injected.
+One invocation handles one input for one session (thread): START → route → start | turn → END. A node
+runs the pure engine (decisions → events), the phrasing stage (events → words; an LLM phraser streams
+its tokens through LangGraph's custom stream) and records the words as turns, so the checkpoint
+written after the node holds everything that was shown. The history database keeps only an index of
+sessions, turns and progress for listing and review (agent/history.py), never the state itself.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any, Protocol, TypedDict
 
 from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 
-from agent import engine, policy
+from agent import engine
+from agent.commands import Answer, Clarify, Command, End, Hint, Skip
 from agent.domain import InterviewConfig, SessionState
+from agent.events import Message
 from agent.grading.model import Grade
+from agent.phrasing import PhraseContext, TemplatePhraser
+
+_COMMANDS: dict[str, Callable[[dict[str, Any]], Command]] = {
+    "answer": lambda c: Answer(str(c.get("text", ""))),
+    "clarify": lambda c: Clarify(str(c.get("text", ""))),
+    "skip": lambda c: Skip(), "hint": lambda c: Hint(), "end": lambda c: End(),
+}
+
+
+def command_data(command: Command) -> dict[str, Any]:
+    return {"kind": command.kind, "text": getattr(command, "text", "")}
+
+
+def command_of(data: dict[str, Any]) -> Command:
+    return _COMMANDS[data["kind"]](data)
 
 
 class GraphState(TypedDict, total=False):
     session: dict[str, Any]
     """SessionState as JSON-ready data."""
     event: str
-    """"start" or "message"."""
-    inbox: str
+    """"start" or "command"."""
+    command: dict[str, Any]
     config: dict[str, Any]
     priority: list[str]
-    outbox: list[str]
+    avoid: list[str]
+    said: list[dict[str, Any]]
+    """The interviewer turns this step added (kind, text, flags…)."""
     grade: dict[str, Any] | None
-    command: str
+
+
+class Phraser(Protocol):
+    def phrase_step(self, step: engine.Step, messages: list[Message], pc: PhraseContext,
+                    emit: Callable[[str], None]) -> list[Message]: ...
 
 
 @dataclass
@@ -40,59 +67,60 @@ class Runtime:
     context: engine.ContextFn
     backend: str
     agent: Any = None
-    """LLM mode: an AgentInterviewer whose tool-calling agent runs the answer turn (agent/llm_agent.py)."""
+    """LLM mode: an AgentInterviewer whose tool-calling agent grades the answer turn (agent/llm_agent.py)."""
+    phraser: Phraser | None = None
+    """LLM mode: rewrites follow-ups, validated against the events; None = templates only."""
 
 
-def _out(step: engine.Step) -> GraphState:
-    return {"session": step.state.model_dump(mode="json"), "outbox": list(step.messages),
-            "grade": step.grade.model_dump(mode="json") if step.grade else None}
+def _emit() -> Callable[[str], None]:
+    try:
+        return get_stream_writer()
+    except (RuntimeError, KeyError):  # outside a streaming run
+        return lambda _token: None
 
 
 def build_graph(runtime: Runtime, checkpointer: SqliteSaver) -> Any:
-    def route(state: GraphState) -> GraphState:
-        if state.get("event") == "start":
-            return {"command": "start"}
-        session = SessionState.model_validate(state["session"])
-        if session.status != "active":
-            return {"command": "finished"}
-        return {"command": policy.parse_command(state.get("inbox", ""))}
+    templates = TemplatePhraser()
+
+    def finish_step(step: engine.Step, flags: tuple[str, ...] = ()) -> GraphState:
+        state = step.state
+        pc = PhraseContext(lang=state.config.language, seed=engine.phrase_seed(state), item=runtime.bank.by_id.get)
+        messages = templates.phrase(step.events, pc)
+        if runtime.phraser is not None and not flags:
+            messages = runtime.phraser.phrase_step(step, messages, pc, _emit())
+        if flags:
+            messages = [Message(m.kind, m.text, m.item_id, (*m.flags, *flags), m.must_contain) for m in messages]
+        state = engine.record(state, messages)
+        said = [{"kind": m.kind, "text": m.text, "item_id": m.item_id, "flags": list(m.flags)} for m in messages]
+        return {"session": state.model_dump(mode="json"), "said": said,
+                "grade": step.grade.model_dump(mode="json") if step.grade else None}
+
+    def route(state: GraphState) -> str:
+        return "start" if state.get("event") == "start" else "turn"
 
     def start(state: GraphState) -> GraphState:
         config = InterviewConfig.model_validate(state["config"])
-        session_id = state["session"]["id"]
-        return _out(engine.start(session_id, config, runtime.bank, runtime.backend, state.get("priority", [])))
+        return finish_step(engine.start(state["session"]["id"], config, runtime.bank, runtime.backend,
+                                        state.get("priority", []), state.get("avoid", [])))
 
-    def answer(state: GraphState) -> GraphState:
+    def turn(state: GraphState) -> GraphState:
         session = SessionState.model_validate(state["session"])
-        text = state.get("inbox", "")
-        if runtime.agent is not None:
-            return _out(runtime.agent.answer(session, text, runtime))
-        return _out(engine.on_answer(session, text, runtime.bank, runtime.grade, runtime.context))
-
-    def skip(state: GraphState) -> GraphState:
-        return _out(engine.on_skip(SessionState.model_validate(state["session"]), runtime.bank))
-
-    def hint(state: GraphState) -> GraphState:
-        return _out(engine.on_hint(SessionState.model_validate(state["session"]), runtime.bank))
-
-    def clarify(state: GraphState) -> GraphState:
-        return _out(engine.on_clarify(SessionState.model_validate(state["session"]), state.get("inbox", ""), runtime.bank))
-
-    def end(state: GraphState) -> GraphState:
-        return _out(engine.on_end(SessionState.model_validate(state["session"])))
-
-    def finished(state: GraphState) -> GraphState:
-        return {"outbox": ["本场面试已经结束。可以查看报告，或开始新的面试。"], "grade": None}
+        command = command_of(state["command"])
+        grade = runtime.grade
+        flags: tuple[str, ...] = ()
+        if runtime.agent is not None and isinstance(command, Answer) and session.current is not None:
+            grade, used_tools = runtime.agent.grade_fn(session, command.text, runtime)
+            if not used_tools:
+                flags = ("agent_no_tool",)
+        step = engine.apply(session, command, runtime.bank, grade, runtime.context)
+        return finish_step(step, flags)
 
     g = StateGraph(GraphState)
-    for name, fn in [("route", route), ("start", start), ("answer", answer), ("skip", skip), ("hint", hint),
-                     ("clarify", clarify), ("end", end), ("finished", finished)]:
-        g.add_node(name, fn)
-    g.add_edge(START, "route")
-    g.add_conditional_edges("route", lambda s: s["command"],
-                            {k: k for k in ("start", "answer", "skip", "hint", "clarify", "end", "finished")})
-    for name in ("start", "answer", "skip", "hint", "clarify", "end", "finished"):
-        g.add_edge(name, END)
+    g.add_node("start", start)
+    g.add_node("turn", turn)
+    g.add_conditional_edges(START, route, {"start": "start", "turn": "turn"})
+    g.add_edge("start", END)
+    g.add_edge("turn", END)
     return g.compile(checkpointer=checkpointer)
 
 
@@ -105,3 +133,4 @@ def open_checkpointer(path: Path) -> SqliteSaver:
 
 def grade_of(data: dict[str, Any] | None) -> Grade | None:
     return Grade.model_validate(data) if data else None
+

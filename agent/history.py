@@ -1,6 +1,7 @@
 """Sessions, turns, grades and per-question progress in SQLite under MIANSHI_HOME.
 
-Written after every turn. Per-question progress schedules review (SM-2 style): a question answered
+An index for listing, history and review, written after every turn; the session state itself lives
+only in the interview's checkpointer (agent/graph.py). Per-question progress schedules review (SM-2 style): a question answered
 poorly comes back soon, one answered well comes back later and later.
 """
 
@@ -91,7 +92,7 @@ class History:
             con.execute(
                 "INSERT OR REPLACE INTO sessions VALUES (?,?,?,?,?,?,?,?,?)",
                 (state.id, state.created_at, state.updated_at, state.status, state.backend,
-                 state.config.model_dump_json(), len(done), mean, state.model_dump_json()),
+                 state.config.model_dump_json(), len(done), mean, None),
             )
             stored = con.execute("SELECT count(*) FROM turns WHERE session_id=?", (state.id,)).fetchone()[0]
             # turns are append-only once saved: write the new ones (after a crash, whatever is missing)
@@ -116,11 +117,6 @@ class History:
                     (item_id, question, topic, reps, ease, interval, (now + timedelta(days=interval)).isoformat(timespec="seconds"),
                      score, now.isoformat(timespec="seconds")))
 
-    def load(self, session_id: str) -> SessionState | None:
-        with self._db() as con:
-            row = con.execute("SELECT state FROM sessions WHERE id=?", (session_id,)).fetchone()
-        return SessionState.model_validate_json(row[0]) if row else None
-
     def sessions(self) -> list[SessionSummary]:
         with self._db() as con:
             rows = con.execute("SELECT id, created_at, updated_at, status, backend, config, answered, mean_score "
@@ -144,6 +140,19 @@ class History:
         with self._db() as con:
             rows = con.execute(sql, (now, limit) if due_only else (limit,)).fetchall()
         return [WeakQuestion(item_id=r[0], question=r[1], topic=r[2], last_score=r[3], due_at=r[4], reps=r[5]) for r in rows]
+
+    def due_queue(self, limit: int = 50) -> list[str]:
+        """Review mode: every due weak question, most urgent first; when none is due, the weakest ones."""
+        due = [w.item_id for w in self.weak_questions(limit, due_only=True)]
+        return due or self.review_queue(min(limit, 10))
+
+    def recent_items(self, sessions: int = 3) -> list[str]:
+        """Questions asked in the last ``sessions`` sessions (to avoid repeating them)."""
+        with self._db() as con:
+            rows = con.execute(
+                "SELECT DISTINCT item_id FROM turns WHERE item_id IS NOT NULL AND kind='question' AND session_id IN "
+                "(SELECT id FROM sessions ORDER BY created_at DESC LIMIT ?)", (sessions,)).fetchall()
+        return [r[0] for r in rows]
 
     def review_queue(self, limit: int = 20) -> list[str]:
         """Questions to re-ask: due low scorers first, then the lowest scorers not yet due."""

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
 
-from agent import engine
-from agent.domain import InterviewConfig, Report, SessionState
+from agent import engine, policy
+from agent.commands import Command, End, parse
+from agent.domain import InterviewConfig, QuestionRecord, Report, SessionState, Turn
 from agent.examiner import Examiner
 from agent.grading.model import Grade, Grader, GradingContext
-from agent.graph import Runtime, build_graph, grade_of, open_checkpointer
+from agent.graph import Runtime, build_graph, command_data, grade_of, open_checkpointer
 from agent.history import History, SessionSummary
 from agent.report import build_report, to_html, to_json, to_markdown
 from agent.settings import AgentSettings
@@ -36,12 +38,23 @@ class LLMNotConfigured(RuntimeError):
 @dataclass(frozen=True)
 class TurnResult:
     session: SessionState
-    messages: tuple[str, ...]
+    said: tuple[Turn, ...]
+    """The interviewer turns this step added, in order (kind, text, flags)."""
     grade: Grade | None
+
+    @property
+    def messages(self) -> tuple[str, ...]:
+        return tuple(t.text for t in self.said)
 
     @property
     def finished(self) -> bool:
         return self.session.status == "finished"
+
+    @property
+    def closed(self) -> QuestionRecord | None:
+        """The question this step closed (its one final score), if any."""
+        closed_ids = [t.item_id for t in self.said if t.kind == "feedback"]
+        return next((r for r in self.session.records if closed_ids and r.item_id == closed_ids[-1]), None)
 
 
 class Interviewer:
@@ -103,57 +116,75 @@ class Interviewer:
         def context(item: QuestionItem, cap: float | None) -> GradingContext:
             return self.examiner.context(item, 1.0, cap)
 
-        agent = None
+        agent = phraser = None
         if self.chat_model is not None:
-            from agent.llm_agent import AgentInterviewer
+            from agent.llm_agent import AgentInterviewer, LLMPhraser
 
             agent = AgentInterviewer(self.chat_model, self.examiner, self.grader)
+            phraser = LLMPhraser(self.chat_model)
         self.agent = agent
-        runtime = Runtime(bank=self.bank, grade=grade, context=context, backend=self.backend, agent=agent)
+        runtime = Runtime(bank=self.bank, grade=grade, context=context, backend=self.backend, agent=agent, phraser=phraser)
         return build_graph(runtime, open_checkpointer(self.settings.home_dir / "checkpoints.sqlite"))
 
     # the interview -----------------------------------------------------------------------------
-    def _invoke(self, session_id: str, payload: dict[str, Any]) -> TurnResult:
+    def _run(self, session_id: str, payload: dict[str, Any], on_token: Callable[[str], None] | None = None) -> TurnResult:
+        """One graph step; the LLM phraser's tokens go to ``on_token`` as they are generated."""
         with self._lock:
-            out = self._graph.invoke(payload, {"configurable": {"thread_id": session_id}})
+            config = {"configurable": {"thread_id": session_id}}
+            out: dict[str, Any] = {}
+            for mode, chunk in self._graph.stream(payload, config, stream_mode=["custom", "values"]):
+                if mode == "custom":
+                    if on_token is not None:
+                        on_token(str(chunk))
+                else:
+                    out = chunk
             state = SessionState.model_validate(out["session"])
             self.history.save(state)
-            return TurnResult(session=state, messages=tuple(out.get("outbox", [])), grade=grade_of(out.get("grade")))
+            said = tuple(state.turns[len(state.turns) - len(out.get("said") or []):])
+            return TurnResult(session=state, said=said, grade=grade_of(out.get("grade")))
 
-    def start(self, config: InterviewConfig, session_id: str | None = None) -> TurnResult:
+    def start(self, config: InterviewConfig, session_id: str | None = None,
+              on_token: Callable[[str], None] | None = None) -> TurnResult:
+        """A new session. Review mode asks every due weak question (or, when none is due, the weakest
+        ones); otherwise questions of the last few sessions are avoided while others remain."""
         sid = session_id or uuid.uuid4().hex[:12]
-        priority = self.history.review_queue(config.n_questions * 2) if config.review else []
-        if config.review and not priority:
-            config = config.model_copy(update={"review": False})
-        return self._invoke(sid, {"event": "start", "session": {"id": sid}, "config": config.model_dump(mode="json"),
-                                  "priority": priority, "inbox": ""})
+        priority: list[str] = []
+        if config.review:
+            priority = self.history.due_queue(50)
+            if not priority:
+                config = config.model_copy(update={"review": False})
+        avoid = [] if config.review else self.history.recent_items(policy.RECENT_SESSIONS)
+        return self._run(sid, {"event": "start", "session": {"id": sid}, "config": config.model_dump(mode="json"),
+                               "priority": priority, "avoid": avoid}, on_token)
 
-    def answer(self, session_id: str, text: str) -> TurnResult:
+    def command(self, session_id: str, command: Command, on_token: Callable[[str], None] | None = None) -> TurnResult:
+        """A typed command (buttons build these; free text goes through :meth:`answer`)."""
         self.state(session_id)  # raises SessionNotFound
-        return self._invoke(session_id, {"event": "message", "inbox": text})
+        return self._run(session_id, {"event": "command", "command": command_data(command)}, on_token)
+
+    def answer(self, session_id: str, text: str, on_token: Callable[[str], None] | None = None) -> TurnResult:
+        """Free text from the candidate: a whole-message command, a clarifying question, or an answer."""
+        return self.command(session_id, parse(text), on_token)
 
     def finish(self, session_id: str) -> TurnResult:
         state = self.state(session_id)
         if state.status == "finished":
-            return TurnResult(session=state, messages=(), grade=None)
-        return self.answer(session_id, "结束")
+            return TurnResult(session=state, said=(), grade=None)
+        return self.command(session_id, End())
 
     def state(self, session_id: str) -> SessionState:
         with self._lock:
             snap = self._graph.get_state({"configurable": {"thread_id": session_id}})
         if snap and snap.values.get("session", {}).get("config"):
             return SessionState.model_validate(snap.values["session"])
-        stored = self.history.load(session_id)
-        if stored is None:
-            raise SessionNotFound(session_id)
-        return stored
+        raise SessionNotFound(session_id)
 
     def resume(self, session_id: str) -> TurnResult:
-        """The session as saved (checkpoint first, history as a fallback) with the interviewer's last words."""
+        """The session as checkpointed, with the interviewer's last words."""
         state = self.state(session_id)
         self.history.save(state)
-        return TurnResult(session=state, messages=(state.last_interviewer_message,) if state.last_interviewer_message else (),
-                          grade=None)
+        last = next((t for t in reversed(state.turns) if t.role == "interviewer"), None)
+        return TurnResult(session=state, said=(last,) if last else (), grade=None)
 
     # reports and history -------------------------------------------------------------------------
     def report(self, session_id: str) -> Report:
