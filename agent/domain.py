@@ -131,12 +131,19 @@ class QuestionSummary(BaseModel):
     question: str
     topic: str
     score: float
+    """The question's one final score (main answer + follow-ups, see agent.policy.final_score)."""
     verdict: str
     missed: tuple[str, ...]
+    """Key points still missed after the follow-ups."""
     follow_ups: int
     hint_used: bool
     skipped: bool
     references: tuple[str, ...]
+    covered: tuple[str, ...] = ()
+    wrong: tuple[str, ...] = ()
+    """Wrong claims quoted from the answer, each with its correction."""
+    document: str = ""
+    """The title of the document the question comes from."""
 
 
 class Report(BaseModel):
@@ -146,6 +153,7 @@ class Report(BaseModel):
     created_at: str
     finished: bool
     backend: str
+    language: str = "zh"
     answered: int
     mean_score: float
     verdict: str

@@ -188,7 +188,7 @@ class Interviewer:
 
     # reports and history -------------------------------------------------------------------------
     def report(self, session_id: str) -> Report:
-        return build_report(self.state(session_id))
+        return build_report(self.state(session_id), self.bank.by_id.get)
 
     def render_report(self, session_id: str, fmt: Literal["md", "html", "json"] = "md") -> str:
         report = self.report(session_id)

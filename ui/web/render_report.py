@@ -5,37 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from agent.domain import Report
-from agent.report import radar_svg
-from ui.web.i18n import Lang, t, verdict_text
-from ui.web.render import VERDICT_CLASS, esc
+from agent.report import html_body
+from ui.web.i18n import Lang, t
+from ui.web.render import esc
 
 
 def report_html(report: Report, lang: Lang = "zh") -> str:
-    """The end-of-interview report: summary, radar chart by topic, per-question table, strengths, to study."""
-    summary = t("report_summary", lang, answered=report.answered, mean=report.mean_score,
-                verdict=verdict_text(report.verdict, lang), backend=report.backend)
-    head = "".join(f"<th>{esc(t(k, lang))}</th>" for k in
-                   ("col_n", "col_question", "col_topic", "col_score", "col_verdict", "col_follow_ups", "col_missed"))
-    rows = []
-    for n, q in enumerate(report.questions, 1):
-        note = t("skipped", lang) if q.skipped else "；".join(q.missed[:3]) or "-"
-        hint = t("hint_used", lang) if q.hint_used else ""
-        rows.append(f'<tr><td>{n}</td><td>{esc(q.question)}</td><td>{esc(q.topic)}</td><td>{q.score:g}</td>'
-                    f'<td class="{VERDICT_CLASS.get(q.verdict, "")}">{esc(verdict_text(q.verdict, lang))}{esc(hint)}</td>'
-                    f"<td>{q.follow_ups}</td><td>{esc(note)}</td></tr>")
-    body = "".join(rows) or f'<tr><td colspan="7">{esc(t("none", lang))}</td></tr>'
-    return (f'<div class="ms-report" id="ms-report-body"><h3>{esc(t("report", lang))} <code>{esc(report.session_id)}</code></h3>'
-            f"<p>{_bold(summary)}</p>"
-            f'<h4>{esc(t("by_topic", lang))}</h4><div class="ms-chart">{radar_svg(report.per_topic) if report.per_topic else "-"}</div>'
-            f'<h4>{esc(t("per_question", lang))}</h4><table class="ms-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-            f'<h4>{esc(t("strengths", lang))}</h4>{_list(report.strengths, lang)}'
-            f'<h4>{esc(t("to_study", lang))}</h4>{_list(report.to_study, lang)}</div>')
-
-
-def _bold(text: str) -> str:
-    """Escape, then turn the one ``**…**`` of a summary line into <b>."""
-    parts = esc(text).split("**")
-    return "".join(f"<b>{p}</b>" if n % 2 else p for n, p in enumerate(parts))
+    """The end-of-interview report (the one renderer in agent.report), in the UI's language."""
+    return html_body(report.model_copy(update={"language": lang}))
 
 
 def _list(values: Sequence[str], lang: Lang) -> str:
