@@ -88,6 +88,9 @@ class History:
         """Upsert the session and append its new turns (idempotent: re-saving after a crash fills what is missing)."""
         done = [r for r in state.records if r.final_score is not None]
         mean = round(sum(r.final_score or 0 for r in done) / len(done), 2) if done else None
+        # one number per question: the feedback turn that closes a question carries its final score;
+        # each answer's own grade stays in the turn's grade JSON
+        final = {r.item_id: r.final_score for r in done}
         with self._db() as con:
             con.execute(
                 "INSERT OR REPLACE INTO sessions VALUES (?,?,?,?,?,?,?,?,?)",
@@ -98,7 +101,7 @@ class History:
             # turns are append-only once saved: write the new ones (after a crash, whatever is missing)
             con.executemany(
                 "INSERT OR REPLACE INTO turns VALUES (?,?,?,?,?,?,?,?,?)",
-                [(state.id, n, t.role, t.kind, t.text, t.item_id, t.grade.score if t.grade else None,
+                [(state.id, n, t.role, t.kind, t.text, t.item_id, final.get(t.item_id or "") if t.kind == "feedback" else None,
                   t.grade.model_dump_json() if t.grade else None, t.at)
                  for n, t in enumerate(state.turns) if n >= stored],
             )

@@ -12,8 +12,8 @@ from rich.panel import Panel
 from rich.table import Table
 
 from agent.domain import InterviewConfig
-from agent.grading.model import Grade
 from agent.interviewer import Interviewer, LLMNotConfigured, SessionNotFound, TurnResult
+from agent.phrasing import format_score, verdict_label
 from ui.console import err, out
 from ui.kb_commands import ready_kb
 from ui.services import fresh_interviewer
@@ -30,51 +30,76 @@ def _difficulty(value: str) -> tuple[int, int]:
     return pair
 
 
-def show_grade(grade: Grade) -> None:
-    table = Table(title=f"评分 {grade.score}/10 · {grade.verdict} · {grade.grader}", show_lines=False)
-    table.add_column("要点")
-    table.add_column("判定")
-    table.add_column("回答中的证据", overflow="fold")
-    marks = {"covered": "[green]✓ 答到[/green]", "partial": "[yellow]△ 部分[/yellow]", "missed": "[red]✗ 缺失[/red]"}
-    for k in grade.key_points:
-        table.add_row(k.text, marks[k.verdict], k.evidence or "-")
-    out.print(table)
-    if grade.flags:
-        out.print(f"[dim]标记：{', '.join(grade.flags)}[/dim]")
+TITLES = {"zh": {"feedback": "本题结果", "default": "面试官"}, "en": {"feedback": "Result", "default": "Interviewer"}}
 
 
-def show_turn(result: TurnResult) -> None:
-    if result.grade is not None:
-        show_grade(result.grade)
-    for m in result.messages:
-        out.print(Panel(m, title="面试官", border_style="cyan"))
+def show_said(result: TurnResult, lang: str, streamed: str = "") -> None:
+    """The interviewer's messages of one step. A message that was streamed token by token is not
+    printed again — unless the streamed words were rejected, then the template that replaced them is."""
+    titles = TITLES.get(lang, TITLES["zh"])
+    for turn in result.said:
+        if streamed and turn.kind == "follow_up":
+            if turn.text == streamed.strip():
+                continue
+            if "phrase_fallback" in turn.flags:
+                err.print("[dim]（大模型的措辞没有通过检查，改用模板）[/dim]" if lang != "en"
+                          else "[dim](the LLM's wording failed validation; using the template)[/dim]")
+        style = "green" if turn.kind == "feedback" else "cyan"
+        out.print(Panel(turn.text, title=titles.get(turn.kind, titles["default"]), border_style=style))
+        if turn.flags:
+            out.print(f"[dim]{' · '.join(turn.flags)}[/dim]")
+
+
+class TokenPrinter:
+    """Prints an LLM's tokens as they arrive (the message is still validated before it is kept)."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def __call__(self, token: str) -> None:
+        if not self.text:
+            out.print("[cyan]面试官>[/cyan] ", end="")
+        self.text += token
+        out.print(token, end="", markup=False, highlight=False)
+
+    def done(self) -> str:
+        if self.text:
+            out.print()
+        text, self.text = self.text, ""
+        return text
 
 
 def chat(
-    topic: Annotated[list[str] | None, typer.Option("--topic", "-t", help="主题/章节/标签（可多次），如 -t RoPE -t 训练技术")] = None,
+    topic: Annotated[list[str] | None, typer.Option("--topic", "-t", help="方向/章节/标签（可多次），如 -t 位置编码 -t RoPE")] = None,
     n: Annotated[int, typer.Option("-n", min=1, max=50, help="题目数")] = 5,
     difficulty: Annotated[str, typer.Option("--difficulty", "-d", help="难度范围 LO-HI（1-5）")] = "1-5",
     company: Annotated[list[str] | None, typer.Option("--company", help="只出这些公司考过的题")] = None,
     follow_ups: Annotated[int, typer.Option("--follow-ups", min=0, max=3, help="每题最多追问次数")] = 1,
     resume: Annotated[str | None, typer.Option("--resume", help="继续之前的会话（会话 ID 见 mianshi history）")] = None,
-    review: Annotated[bool, typer.Option("--review", help="复习模式：优先重问之前得分低、到期复习的题")] = False,
-    seed: Annotated[int, typer.Option("--seed", help="出题随机种子")] = 0,
+    review: Annotated[bool, typer.Option("--review", help="复习模式：按优先级逐一重问所有到期的薄弱题")] = False,
+    seed: Annotated[int | None, typer.Option("--seed", help="出题顺序的随机种子（默认每场随机）")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="面试官的语言：zh | en")] = "zh",
 ) -> None:
-    """终端模拟面试。输入回答后回车；可输入 提示 / 跳过 / 结束，或先问题目的意思。
+    """终端模拟面试。输入回答后回车；可输入 提示 / 跳过 / 结束，或先问题目的意思（不计分）。
 
+    每题结束时显示本题得分、答对与还缺的要点、说错的地方和参考答案。
     标准输入不是终端时，每一行是候选人的一条消息（可用脚本驱动整场面试）。
     """
+    if lang not in ("zh", "en"):
+        raise typer.BadParameter("语言只能是 zh 或 en")
     ready_kb()
     iv = fresh_interviewer()
+    printer = TokenPrinter()
     try:
         if resume:
             result = iv.resume(resume)
+            lang = result.session.config.language
             out.print(f"[bold]继续会话 {resume}[/bold]")
         else:
             config = InterviewConfig(topics=tuple(topic or ()), difficulty=_difficulty(difficulty),
                                      companies=tuple(company or ()), n_questions=n, follow_up_budget=follow_ups,
-                                     review=review, seed=seed)
-            result = iv.start(config)
+                                     review=review, seed=seed, language=lang)  # type: ignore[arg-type]
+            result = iv.start(config, on_token=printer)
     except SessionNotFound:
         err.print(f"[red]找不到会话 {resume}[/red]：用 `mianshi history` 查看会话 ID")
         raise typer.Exit(1) from None
@@ -83,7 +108,7 @@ def chat(
         raise typer.Exit(2) from None
     sid = result.session.id
     err.print(f"[dim]会话 ID：{sid}（中断后可用 mianshi chat --resume {sid} 继续）[/dim]")
-    show_turn(result)
+    show_said(result, lang, printer.done())
     interactive = sys.stdin.isatty()
     while not result.finished:
         try:
@@ -98,10 +123,13 @@ def chat(
             continue
         if not interactive:
             out.print(f"[bold]候选人>[/bold] {text}")
-        result = iv.answer(sid, text)
-        show_turn(result)
+        result = iv.answer(sid, text, on_token=printer)
+        show_said(result, lang, printer.done())
     report = iv.report(sid)
-    out.print(f"[bold]平均 {report.mean_score} 分（{report.verdict}）[/bold]　报告：mianshi report {sid}")
+    mean = format_score(report.mean_score)
+    verdict = verdict_label(report.verdict, lang)
+    out.print(f"[bold]平均 {mean} 分（{verdict}）[/bold]　报告：mianshi report {sid}" if lang != "en"
+              else f"[bold]Mean {mean} ({verdict})[/bold]   report: mianshi report {sid}")
 
 
 def history(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON（含每个会话的轮次与得分）")] = False) -> None:

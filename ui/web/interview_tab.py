@@ -7,51 +7,52 @@ always rebuilt from the saved ``SessionState.turns``, so what is shown is what w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from agent import policy
-from agent.domain import InterviewConfig, SessionState, Turn
+from agent.commands import Command, Hint, Skip
+from agent.domain import InterviewConfig, QuestionRecord, SessionState, Turn
 from agent.grading.model import verdict_for
 from agent.interviewer import Interviewer, SessionNotFound, TurnResult
 from ui.web.context import Relabel, WebContext, error_text, valid_session_id
 from ui.web.i18n import Lang, lang_of, t, verdict_text
-from ui.web.render import chat_messages, empty_scorecard, plain_md, scorecard_html
+from ui.web.render import chat_messages, empty_scorecard, open_scorecard, plain_md, scorecard_html
 from ui.web.render_report import report_html
 
 REPORT_FORMATS = ("md", "html", "json")
 
 
 # pure helpers over a session ---------------------------------------------------------------------------
-def last_graded(state: SessionState) -> tuple[Turn, bool] | None:
-    """The last graded candidate answer and whether it answered a follow-up."""
-    turns = state.turns
-    for n in range(len(turns) - 1, -1, -1):
-        turn = turns[n]
-        if turn.role == "candidate" and turn.grade is not None:
-            asked = next((p for p in reversed(turns[:n]) if p.role == "interviewer"), None)
-            return turn, asked is not None and asked.kind == "follow_up"
+def last_closed(state: SessionState) -> tuple[QuestionRecord, Turn] | None:
+    """The last closed, answered question and the candidate's main answer to it."""
+    for rec in reversed(state.records):
+        if rec.final_score is None or rec.grade is None:
+            continue
+        main = next((t for t in state.turns if t.role == "candidate" and t.item_id == rec.item_id and t.grade is not None), None)
+        if main is not None:
+            return rec, main
     return None
 
 
-def question_closed(state: SessionState, item_id: str | None) -> bool:
-    """The reference may be shown: the question is scored (or the interview is over)."""
-    if state.status == "finished":
-        return True
-    return any(r.item_id == item_id and r.final_score is not None for r in state.records)
-
-
 def scorecard_for(iv: Interviewer, state: SessionState, lang: Lang) -> str:
-    found = last_graded(state)
+    """The scorecard shows a question once it is closed, with its one final score; while a follow-up
+    is pending it says so and reveals nothing (no missed points before the candidate has answered)."""
+    if state.status == "active" and state.pending_follow_up is not None:
+        return open_scorecard(lang)
+    found = last_closed(state)
     if found is None:
         return empty_scorecard(lang)
-    turn, follow_up = found
-    assert turn.grade is not None
-    item = iv.bank.by_id.get(turn.item_id or turn.grade.item_id or "")
-    return scorecard_html(turn.text, turn.grade, item, question_closed(state, turn.item_id), lang, follow_up)
+    rec, turn = found
+    assert rec.grade is not None
+    item = iv.bank.by_id.get(rec.item_id)
+    return scorecard_html(turn.text, rec.grade, item, True, lang, final_score=rec.final_score,
+                          won_back=sorted(policy.covered_points(rec)))
 
 
 def status_for(state: SessionState, lang: Lang) -> str:
@@ -163,7 +164,7 @@ class InterviewTab:
         active = state.status == "active"
         view: dict[Any, Any] = {
             self.sid: state.id, self.store: state.id, self.setup: gr.update(open=not active),
-            self.status: status_for(state, lang), self.notice: notice, self.chat: chat_messages(state.turns),
+            self.status: status_for(state, lang), self.notice: notice, self.chat: chat_messages(state.turns, lang),
             self.scorecard: scorecard_for(iv, state, lang), self.report_box: gr.update(visible=not active),
         }
         view.update({b: gr.update(interactive=active) for b in (self.submit_btn, self.skip_btn, self.hint_btn, self.end_btn)})
@@ -217,15 +218,57 @@ class InterviewTab:
         return self.show(iv, result.session, lang, notice=notice, clear_answer=True)
 
     def answer(self, sid: str | None, text: str, lang_choice: str) -> dict[Any, Any]:
+        """Submit an answer (the whole step at once; see :meth:`answer_stream` for the streaming button)."""
         if not (text or "").strip():
             return {self.notice: t("empty_answer", lang_of(lang_choice))}
         return self.run(sid, lang_choice, lambda iv, s: iv.answer(s, text))
 
+    def answer_stream(self, sid: str | None, text: str, lang_choice: str) -> Iterator[dict[Any, Any]]:
+        """Submit an answer. With an LLM the interviewer's reply streams into the chat as it is written;
+        the final view is always rebuilt from the saved session."""
+        if not (text or "").strip():
+            yield {self.notice: t("empty_answer", lang_of(lang_choice))}
+            return
+        yield from self.stream(sid, lang_choice, text, lambda iv, s, on_token: iv.answer(s, text, on_token=on_token))
+
+    def stream(self, sid: str | None, lang_choice: str, shown: str,
+               action: Callable[[Interviewer, str, Callable[[str], None] | None], TurnResult]) -> Iterator[dict[Any, Any]]:
+        iv = self.ctx.interviewer()
+        session_id = valid_session_id(sid)
+        if iv.chat_model is None or session_id is None:
+            yield self.run(sid, lang_choice, lambda i, s: action(i, s, None))
+            return
+        tokens: queue.Queue[str] = queue.Queue()
+        box: dict[str, Any] = {}
+
+        def work() -> None:
+            box["view"] = self.run(sid, lang_choice, lambda i, s: action(i, s, tokens.put))
+
+        thread = threading.Thread(target=work, daemon=True)
+        try:
+            before = chat_messages(iv.state(session_id).turns, lang_of(lang_choice))
+        except SessionNotFound:
+            before = []
+        thread.start()
+        partial = ""
+        while thread.is_alive() or not tokens.empty():
+            try:
+                partial += tokens.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            yield {self.chat: [*before, {"role": "user", "content": plain_md(shown)},
+                               {"role": "assistant", "content": plain_md(partial) + " ▍"}]}
+        thread.join()
+        yield box["view"]
+
+    def command(self, sid: str | None, lang_choice: str, command: Command) -> dict[Any, Any]:
+        return self.run(sid, lang_choice, lambda iv, s: iv.command(s, command), clear_answer=False)
+
     def skip(self, sid: str | None, lang_choice: str) -> dict[Any, Any]:
-        return self.run(sid, lang_choice, lambda iv, s: iv.answer(s, "跳过"), clear_answer=False)
+        return self.command(sid, lang_choice, Skip())
 
     def hint(self, sid: str | None, lang_choice: str) -> dict[Any, Any]:
-        return self.run(sid, lang_choice, lambda iv, s: iv.answer(s, "提示"), clear_answer=False)
+        return self.command(sid, lang_choice, Hint())
 
     def end(self, sid: str | None, lang_choice: str) -> dict[Any, Any]:
         return self.run(sid, lang_choice, lambda iv, s: iv.finish(s), clear_answer=False)
@@ -258,8 +301,8 @@ class InterviewTab:
     def wire(self) -> None:
         setup = [self.topics, self.lo, self.hi, self.companies, self.n, self.budget, self.lang]
         self.start_btn.click(self.start, setup, self.outputs)
-        self.submit_btn.click(self.answer, [self.sid, self.answer_box, self.lang], self.outputs)
-        self.answer_box.submit(self.answer, [self.sid, self.answer_box, self.lang], self.outputs)  # Shift+Enter
+        self.submit_btn.click(self.answer_stream, [self.sid, self.answer_box, self.lang], self.outputs)
+        self.answer_box.submit(self.answer_stream, [self.sid, self.answer_box, self.lang], self.outputs)  # Shift+Enter
         self.skip_btn.click(self.skip, [self.sid, self.lang], self.outputs)
         self.hint_btn.click(self.hint, [self.sid, self.lang], self.outputs)
         self.end_btn.click(self.end, [self.sid, self.lang], self.outputs)

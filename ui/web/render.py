@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from agent.domain import Turn
-from agent.grading.model import Grade, KeyPointResult
+from agent.grading.model import Grade, KeyPointResult, verdict_for
+from agent.phrasing import format_score
 from knowledge.schema import QuestionItem
 from ui.web.i18n import Lang, flag_text, t, verdict_text
 
@@ -33,10 +34,18 @@ def plain_md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
 
 
-def chat_messages(turns: Sequence[Turn]) -> list[dict[str, str]]:
-    """The chat as Gradio messages: the interviewer speaks as the assistant, the candidate as the user."""
-    return [{"role": "assistant" if turn.role == "interviewer" else "user", "content": plain_md(turn.text)}
-            for turn in turns if turn.text.strip()]
+COMMAND_TURNS = ("skip", "hint", "end")
+
+
+def chat_messages(turns: Sequence[Turn], lang: Lang = "zh") -> list[dict[str, str]]:
+    """The chat as Gradio messages: the interviewer speaks as the assistant, the candidate as the user;
+    a button press (skip / hint / end) shows as the button's label."""
+    out = []
+    for turn in turns:
+        text = t(turn.text, lang) if turn.kind == "command" and turn.text in COMMAND_TURNS else turn.text
+        if text.strip():
+            out.append({"role": "assistant" if turn.role == "interviewer" else "user", "content": plain_md(text)})
+    return out
 
 
 # evidence highlighting -------------------------------------------------------------------------------
@@ -103,16 +112,28 @@ def empty_scorecard(lang: Lang = "zh") -> str:
     return f'<div class="ms-card ms-empty">{esc(t("no_grade", lang))}</div>'
 
 
+def open_scorecard(lang: Lang = "zh") -> str:
+    """While a question is still open (a follow-up is pending) nothing is scored or revealed yet."""
+    return f'<div class="ms-card ms-empty" id="ms-scorecard-open">{esc(t("question_open", lang))}</div>'
+
+
 def scorecard_html(answer: str, grade: Grade, item: QuestionItem | None, reveal: bool, lang: Lang = "zh",
-                   follow_up: bool = False) -> str:
-    """The grade of one answer: score and verdict, the answer with evidence highlighted, key points by
-    verdict, pitfalls, flags, feedback, and the reference answer once ``reveal`` (the question is closed)."""
-    verdict_class = VERDICT_CLASS.get(grade.verdict, "")
+                   follow_up: bool = False, final_score: float | None = None, won_back: Sequence[str] = ()) -> str:
+    """A closed question: its one final score and verdict (``final_score``, main answer + follow-ups; the
+    answer's own grade when not given), the main answer with evidence highlighted, key points by verdict
+    (points ``won_back`` in a follow-up count as covered), wrong claims, flags, feedback, and the
+    reference answer once ``reveal`` (the question is closed)."""
+    score = grade.score if final_score is None else final_score
+    verdict = verdict_for(score)
+    if won_back:
+        grade = grade.model_copy(update={"key_points": tuple(
+            k.model_copy(update={"verdict": "covered"}) if k.text in won_back else k for k in grade.key_points)})
+    verdict_class = VERDICT_CLASS.get(verdict, "")
     parts = [
         '<div class="ms-card" id="ms-scorecard-body">',
         f'<div class="ms-score"><span class="ms-score-label">{esc(t("score", lang))}</span> '
-        f'<span class="ms-score-num">{grade.score:g}</span><span class="ms-score-max">/10</span> '
-        f'<span class="ms-verdict {verdict_class}">{esc(verdict_text(grade.verdict, lang))}</span></div>',
+        f'<span class="ms-score-num">{format_score(score)}</span><span class="ms-score-max">/10</span> '
+        f'<span class="ms-verdict {verdict_class}">{esc(verdict_text(verdict, lang))}</span></div>',
     ]
     if item is not None:
         parts.append(f'<div class="ms-question">{esc(item.question)}</div>')
@@ -127,6 +148,9 @@ def scorecard_html(answer: str, grade: Grade, item: QuestionItem | None, reveal:
         counts = " · ".join(f"{t(v, lang)} {sum(1 for k in grade.key_points if k.verdict == v)}"
                             for v in ("covered", "partial", "missed"))
         parts.append(f'<h4>{esc(t("key_points", lang))} <small>{esc(counts)}</small></h4><ul class="ms-kps">{rows}</ul>')
+    if grade.misconceptions:
+        parts.append(f'<h4>{esc(t("wrong_claims", lang))}</h4><ul class="ms-wrong">'
+                     + "".join(f"<li>「{esc(f.text)}」— {esc(f.why or f.claim)}</li>" for f in grade.misconceptions) + "</ul>")
     if grade.pitfalls_hit:
         parts.append(f'<h4>{esc(t("pitfalls", lang))}</h4><ul class="ms-pitfalls">'
                      + "".join(f"<li>{esc(p)}</li>" for p in grade.pitfalls_hit) + "</ul>")
