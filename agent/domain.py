@@ -20,7 +20,7 @@ HINT_SCORE_CAP = 7.0
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 class InterviewConfig(BaseModel):

@@ -145,9 +145,8 @@ class History:
         return [WeakQuestion(item_id=r[0], question=r[1], topic=r[2], last_score=r[3], due_at=r[4], reps=r[5]) for r in rows]
 
     def due_queue(self, limit: int = 50) -> list[str]:
-        """Review mode: every due weak question, most urgent first; when none is due, the weakest ones."""
-        due = [w.item_id for w in self.weak_questions(limit, due_only=True)]
-        return due or self.review_queue(min(limit, 10))
+        """Every due weak question, most urgent first."""
+        return [w.item_id for w in self.weak_questions(limit, due_only=True)]
 
     def recent_items(self, sessions: int = 3) -> list[str]:
         """Questions asked in the last ``sessions`` sessions (to avoid repeating them)."""

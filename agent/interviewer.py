@@ -145,15 +145,18 @@ class Interviewer:
 
     def start(self, config: InterviewConfig, session_id: str | None = None,
               on_token: Callable[[str], None] | None = None) -> TurnResult:
-        """A new session. Review mode asks every due weak question (or, when none is due, the weakest
-        ones); otherwise questions of the last few sessions are avoided while others remain."""
+        """A new session. Review mode asks every due weak question (or, when none is due, the
+        ``n_questions`` weakest ones); otherwise (without an explicit seed) questions of the last few sessions are avoided while
+        others remain."""
         sid = session_id or uuid.uuid4().hex[:12]
         priority: list[str] = []
         if config.review:
-            priority = self.history.due_queue(50)
+            priority = self.history.due_queue(50) or self.history.review_queue(config.n_questions)
             if not priority:
                 config = config.model_copy(update={"review": False})
-        avoid = [] if config.review else self.history.recent_items(policy.RECENT_SESSIONS)
+        # an explicit seed reproduces an interview exactly; otherwise recent questions are avoided
+        fresh = not config.review and config.seed is None
+        avoid = self.history.recent_items(policy.RECENT_SESSIONS) if fresh else []
         return self._run(sid, {"event": "start", "session": {"id": sid}, "config": config.model_dump(mode="json"),
                                "priority": priority, "avoid": avoid}, on_token)
 

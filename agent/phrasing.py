@@ -3,7 +3,8 @@
 This is the only place interviewer text is made. Bank content (question text, a hint's terms, the
 candidate's quoted words, the reference shown after a question closes) is inserted as data; every
 follow-up is checked with :func:`agent.probes.leaks` so it never reads out the reference or a missed
-point — a follow-up that would is replaced by one built from the topic.
+point (no shared run of 10 characters, not even through a term the question uses) — a follow-up
+that would is replaced by one built from the topic.
 """
 
 from __future__ import annotations
@@ -121,17 +122,19 @@ class TemplatePhraser:
             text, must = self.say("probe", lang, seed, probe=event.text), event.text
         else:
             text = self.built_probe(item, lang, seed)
-        if item is not None and event.kind != "challenge" and leaks(text, secrets_of(item), allowed=[item.question]):
+        if item is not None and event.kind != "challenge" and leaks(text, secrets_of(item)):
             text, must = self.built_probe(item, lang, seed), ""
         return Message("follow_up", text, event.item_id, must_contain=must)
 
     def built_probe(self, item: QuestionItem | None, lang: Lang, seed: int) -> str:
-        """A follow-up from the missed point's topic: a term the question already uses, or the topic."""
-        term = ""
+        """A follow-up from the missed point's topic: a term the question already uses, else the topic.
+        Strict: even a term of the question is dropped when it would repeat 10 characters of the reference."""
         if item is not None:
-            term = next((t for k in item.key_points if (t := topic_term(item, k))), "")
-        if term:
-            return self.say("probe_term", lang, seed, term=term)
+            for k in item.key_points:
+                term = topic_term(item, k)
+                text = self.say("probe_term", lang, seed, term=term) if term else ""
+                if text and not leaks(text, secrets_of(item)):
+                    return text
         return self.say("probe_topic", lang, seed, topic=topic_label(item.topic if item else "open", lang))
 
     def closed(self, event: QuestionClosed, lang: Lang) -> str:

@@ -13,7 +13,7 @@ from agent.domain import InterviewConfig
 from tests.conftest import DOCS
 from ui.web.bank_tab import filter_items, screen_uploads
 from ui.web.context import WebContext, valid_session_id
-from ui.web.interview_tab import last_graded, question_closed
+from ui.web.render import plain_md
 
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 
@@ -73,12 +73,17 @@ def test_a_whole_interview_through_the_callbacks(web: Any, ctx: WebContext) -> N
     assert "提示" in out[tab.chat][-2]["content"]
     out = tab.answer(sid, good_answer(ctx, sid), "中文")
     assert out[tab.answer_box] == ""
-    assert 'class="ms-ev ms-covered"' in out[tab.scorecard]
     state = ctx.interviewer().state(sid)
-    turn, _ = last_graded(state) or (None, None)
-    assert turn is not None and turn.grade is not None and "hint_used" in turn.grade.flags
-    shows_reference = "ms-reference" in out[tab.scorecard]
-    assert shows_reference == question_closed(state, turn.item_id)
+    if state.pending_follow_up is not None:  # still open: nothing scored or revealed yet
+        assert "ms-scorecard-open" in out[tab.scorecard] and "ms-reference" not in out[tab.scorecard]
+        out = tab.skip(sid, "中文")
+        state = ctx.interviewer().state(sid)
+    # closed: its one final score, the evidence and the reference
+    rec = state.records[0]
+    assert rec.final_score is not None and rec.hint_used and rec.final_score <= 7.0
+    assert 'class="ms-ev ms-covered"' in out[tab.scorecard] and "ms-reference" in out[tab.scorecard]
+    assert f">{rec.final_score:.1f}<" in out[tab.scorecard]
+    assert plain_md(f"本题 {rec.final_score:.1f} 分") in "".join(m["content"] for m in out[tab.chat])
 
     for _ in range(6):
         if ctx.interviewer().state(sid).status == "finished":
@@ -93,14 +98,16 @@ def test_a_whole_interview_through_the_callbacks(web: Any, ctx: WebContext) -> N
     assert out[tab.submit_btn]["interactive"] is False
     assert tab.answer(sid, "再答一次", "中文") == {tab.notice: "这场面试已经结束；可以下载报告，或开始新的面试。"}
 
-    again = tab.restore(sid, "English")
-    assert "finished" in again[tab.status] and again[tab.chat] == out[tab.chat]
+    again = tab.restore(sid, "中文")
+    assert again[tab.chat] == out[tab.chat]  # the chat is the saved session
+    english = tab.restore(sid, "English")
+    assert "finished" in english[tab.status] and {"role": "user", "content": "Hint"} in english[tab.chat]
 
 
 def test_hostile_answer_is_escaped_in_chat_and_scorecard(web: Any) -> None:
     tab = web.interview
     sid = tab.start([], 1, 5, [], 3, 0, "中文")[tab.sid]
-    out = tab.answer(sid, HOSTILE, "中文")
+    out = tab.answer(sid, HOSTILE, "中文")  # no follow-ups: the question closes and the scorecard shows it
     assert all("<" not in m["content"] for m in out[tab.chat])
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out[tab.scorecard]
     assert "<script" not in out[tab.scorecard] and "<img" not in out[tab.scorecard]
