@@ -9,6 +9,7 @@ that would is replaced by one built from the topic.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -28,7 +29,7 @@ from agent.events import (
     QuestionClosed,
     Skipped,
 )
-from agent.probes import leaks, secrets_of, topic_term
+from agent.probes import display_term, leaks, secrets_of, topic_term
 from knowledge.schema import QuestionItem
 from knowledge.topics import topic_label
 
@@ -46,8 +47,24 @@ def verdict_label(verdict: str, lang: Lang) -> str:
     return VERDICTS_EN.get(verdict, verdict) if lang == "en" else verdict
 
 
+def backend_label(backend: str, lang: Lang) -> str:
+    """The examiner's name in the session's language (settings name it in Chinese)."""
+    if lang != "en":
+        return backend
+    if backend.startswith("离线考官"):
+        return "offline examiner (rubric grader)"
+    return backend.replace("大模型 ", "LLM ", 1)
+
+
 def _join(items: Sequence[str], lang: Lang) -> str:
     return (", " if lang == "en" else "、").join(items)
+
+
+def _names(group: Sequence[str], lang: Lang) -> list[str]:
+    """A glossary group's names for the session's language (English: Latin-script names only)."""
+    if lang != "en":
+        return list(group)
+    return [n for n in group if not re.search(r"[\u3400-\u9fff]", n)]
 
 
 @dataclass(frozen=True)
@@ -73,11 +90,11 @@ class TemplatePhraser:
         if isinstance(event, Opened):
             rule = self.say("scoring_rule", lang, cap=format_score(HINT_SCORE_CAP))
             if event.review:
-                head = self.say("opening_review", lang, total=event.total, backend=event.backend)
+                head = self.say("opening_review", lang, total=event.total, backend=backend_label(event.backend, lang))
             else:
                 topics = _join([topic_label(t, lang) for t in event.topics], lang) if event.topics else (
                     "the whole question bank" if lang == "en" else "全部题库")
-                head = self.say("opening", lang, total=event.total, topics=topics, backend=event.backend)
+                head = self.say("opening", lang, total=event.total, topics=topics, backend=backend_label(event.backend, lang))
             return [Message("opening", f"{head}\n{rule}")]
         if isinstance(event, QuestionAsked):
             text = self.say("question", lang, seed, n=event.n, total=event.total, topic=topic_label(event.topic, lang),
@@ -86,12 +103,13 @@ class TemplatePhraser:
         if isinstance(event, FollowUpAsked):
             return [self.follow_up(event, pc, seed)]
         if isinstance(event, HintGiven):
-            text = (self.say("hint", lang, hints=_join(event.terms, lang), cap=format_score(event.cap)) if event.terms
+            hints = list(dict.fromkeys(display_term(x, lang) for x in event.terms))
+            text = (self.say("hint", lang, hints=_join(hints, lang), cap=format_score(event.cap)) if hints
                     else self.say("hint_plain", lang, cap=format_score(event.cap)))
             return [Message("hint", text, event.item_id)]
         if isinstance(event, ClarifyAnswered):
             terms = "".join(self.say("clarify_term", lang, term=names[0], names=_join(names[1:4], lang))
-                            for names in event.terms if len(names) > 1)
+                            for names in (_names(g, lang) for g in event.terms) if len(names) > 1)
             text = self.say("clarify", lang, question=event.question, topic=topic_label(event.topic, lang), terms=terms)
             return [Message("clarify", text, event.item_id)]
         if isinstance(event, Skipped):
@@ -132,7 +150,7 @@ class TemplatePhraser:
         if item is not None:
             for k in item.key_points:
                 term = topic_term(item, k)
-                text = self.say("probe_term", lang, seed, term=term) if term else ""
+                text = self.say("probe_term", lang, seed, term=display_term(term, lang)) if term else ""
                 if text and not leaks(text, secrets_of(item)):
                     return text
         return self.say("probe_topic", lang, seed, topic=topic_label(item.topic if item else "open", lang))

@@ -8,6 +8,7 @@ own text is never spoken. :func:`leaks` is the check every follow-up and every L
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -76,3 +77,14 @@ def _matcher() -> TermMatcher:
 def glossary_names(text: str) -> tuple[tuple[str, ...], ...]:
     """The glossary groups a text mentions, each as its names (for clarifying a term)."""
     return tuple(GROUPS[g] for g in sorted(_matcher().groups_in(text)))
+
+
+def display_term(term: str, lang: str) -> str:
+    """A domain term as the session's language prefers it: in English, its first Latin-script name."""
+    if lang != "en" or not re.search(r"[\u3400-\u9fff]", term):
+        return term
+    for names in glossary_names(term):
+        latin = next((n for n in names if not re.search(r"[\u3400-\u9fff]", n)), "")
+        if latin:
+            return latin
+    return term
