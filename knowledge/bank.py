@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from knowledge.loader import expand_paths, load_document
+from knowledge.loader import expand_documents, load_document
 from knowledge.material import (
     ItemMaterial,
     apply_material,
@@ -100,33 +100,42 @@ def bundled_seed_dir() -> Path:
 
 def load_documents(paths: Iterable[Path], max_mb: float = 20.0,
                    on_file: Callable[[Path], None] | None = None) -> LoadedDocs:
-    files, warnings = expand_paths(paths)
+    """Every document under ``paths``; a document that fails is reported and skipped whole, and ids
+    stay unique across documents (a repeat is reported and left out), so a build never fails on one."""
+    files, warnings = expand_documents(paths)
     out = LoadedDocs(warnings=list(warnings))
     seen_ids: set[str] = set()
+    seen_notes: set[str] = set()
     bundled, material_warnings = load_materials(bundled_material_files())
     out.warnings.extend(material_warnings)
     titles = document_titles()
-    seed_names = {p.name for p in bundled_seed_dir().iterdir()}
-    for f in files:
+    seed_dir = bundled_seed_dir()
+    seed_names = {p.name for p in seed_dir.iterdir()}
+    for doc_path in files:
+        f = doc_path.path
         if on_file:
             on_file(f)
-        if f.name == "ORIGIN.md" and f.parent == bundled_seed_dir():
+        if f.name == "ORIGIN.md" and f.parent == seed_dir:
             continue
-        doc = load_document(f, max_mb=max_mb)
+        doc = load_document(f, display_name=doc_path.name, max_mb=max_mb)
         out.warnings.extend(doc.warnings)
-        items = with_material(doc.items, f, bundled if f.name in seed_names else None, titles, out.warnings)
+        items = with_material(doc.items, f, bundled if f.name in seed_names else None,
+                              titles, out.warnings)
         fresh = [i for i in items if i.id not in seen_ids]
-        if len(fresh) < len(doc.items):
-            out.warnings.append(LoadWarning(file=f.name, message=f"{len(doc.items) - len(fresh)} 道题与同一文件中的题目重复，已合并"))
+        if len(fresh) < len(items):
+            out.warnings.append(LoadWarning(file=doc_path.name, message=f"{len(items) - len(fresh)} 道题与其他文档中同名文件的题目重复，已跳过",
+                                            hint="给文件改个名字再添加"))
         seen_ids.update(i.id for i in fresh)
+        notes = [n for n in doc.notes if n.id not in seen_notes]
+        seen_notes.update(n.id for n in notes)
         out.items.extend(fresh)
-        out.notes.extend(doc.notes)
+        out.notes.extend(notes)
         try:
             sha = hashlib.sha1(f.read_bytes()).hexdigest()[:16]
         except OSError:
             sha = ""
-        out.documents.append(DocInfo(file=f.name, path=str(f), sha1=sha, parser=doc.parser,
-                                     items=len(doc.items), notes=len(doc.notes)))
+        out.documents.append(DocInfo(file=doc_path.name, path=str(f), sha1=sha, parser=doc.parser,
+                                     items=len(fresh), notes=len(notes)))
     return out
 
 

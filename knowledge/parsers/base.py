@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from knowledge.parsers.note_text import IMAGE_NOTE
 from knowledge.schema import (
     DEFAULT_DIFFICULTY,
     FollowUp,
@@ -26,6 +27,8 @@ class ParsedDoc:
     notes: list[KnowledgeNote] = field(default_factory=list)
     warnings: list[LoadWarning] = field(default_factory=list)
     parser: str = ""
+    skipped: list[LoadWarning] = field(default_factory=list)
+    """Blocks that looked like questions or answers and were left out, with their line and why."""
 
 
 @dataclass
@@ -48,7 +51,7 @@ class ItemDraft:
         answer = "\n".join(self.answer_lines).strip()
         points = [strip_markdown(p) for p in self.key_points if p.strip()]
         if not points and answer:
-            points = split_claims(strip_code_fences(answer))
+            points = split_claims(strip_code_fences(answer).replace(IMAGE_NOTE, "\n"))
         question = strip_markdown(self.question).strip()
         return QuestionItem(
             id=make_id("q", file, question),
