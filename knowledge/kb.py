@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 import time
 from collections.abc import Callable, Sequence
 from functools import cached_property
@@ -23,7 +22,8 @@ from knowledge.bank import (
 )
 from knowledge.chunking import Chunk, chunk_item, chunk_note
 from knowledge.embeddings import E5Embedder, Embedder, OpenAIEmbedder
-from knowledge.loader import expand_paths, load_document
+from knowledge.imports import ImportFailed, ImportReport, plan_import, remove, write_atomically
+from knowledge.loader import expand_paths
 from knowledge.retrieval import ChromaDenseIndex, MatchResult, OwnerIndex, QuestionMatcher, ReferenceRetriever
 from knowledge.schema import LoadWarning, QuestionItem
 from knowledge.settings import KnowledgeSettings
@@ -164,26 +164,34 @@ class KnowledgeBase:
                            warnings=bank.warnings, embedded=q_sync.embedded + c_sync.embedded,
                            deleted=q_sync.deleted + c_sync.deleted, seconds=round(time.perf_counter() - start, 3))
 
-    def add(self, paths: Sequence[Path], progress: Progress | None = None) -> tuple[BuildReport, list[LoadWarning]]:
-        """Copy documents into MIANSHI_HOME/docs (keeping the earlier ones) and rebuild incrementally.
+    def add(self, paths: Sequence[Path], dry_run: bool = False, progress: Progress | None = None) -> ImportReport:
+        """Add documents to MIANSHI_HOME/docs (keeping the earlier ones) and rebuild once, incrementally.
 
-        A document in which nothing is recognised is not added; its warnings are returned.
+        Every document is read and parsed whole first; one that fails is rejected with the reason and
+        nothing of it is written. The accepted ones are copied (temporary file + rename) and the bank is
+        rebuilt in one pass; if that build fails, the copies are removed, the bank is unchanged and
+        :class:`ImportFailed` says why. ``dry_run`` only reports what would happen.
         """
-        files, rejected = expand_paths(paths)
-        self.docs_dir.mkdir(parents=True, exist_ok=True)
-        for f in files:
-            doc = load_document(f, max_mb=self.settings.max_doc_mb)
-            if not doc.items and not doc.notes:
-                rejected.extend(doc.warnings)
-                continue
-            target = self.docs_dir / f.name
-            if target.exists() and target.read_bytes() != f.read_bytes():
-                stem, n = f.stem, 2
-                while (self.docs_dir / f"{stem}-{n}{f.suffix}").exists():
-                    n += 1
-                target = self.docs_dir / f"{stem}-{n}{f.suffix}"
-            shutil.copyfile(f, target)
-        return self.build(progress=progress), rejected
+        start = time.perf_counter()
+        planned, problems = plan_import(paths, self.docs_dir, self.settings.max_doc_mb,
+                                        on_file=(lambda d, t: progress("检查文档", d, t)) if progress else None)
+        if dry_run:
+            files = tuple(p.report.model_copy(update={"status": "would_add"}) if p.writes else p.report for p in planned)
+            return ImportReport(files=files, problems=tuple(problems), dry_run=True)
+        files = tuple(p.report for p in planned)
+        if not any(p.writes for p in planned):
+            return ImportReport(files=files, problems=tuple(problems))
+        written = write_atomically(self.docs_dir, planned)
+        try:
+            report = self.build(progress=progress)
+        except Exception as exc:
+            remove(written)
+            self._bank = None
+            self.__dict__.pop("_matcher", None)
+            self.__dict__.pop("_references", None)
+            raise ImportFailed(f"加入文档后重建题库失败（{type(exc).__name__}: {exc}），已撤销本次添加，题库保持原样") from exc
+        return ImportReport(files=files, problems=tuple(problems), bank_items=report.items, embedded=report.embedded,
+                            seconds=round(time.perf_counter() - start, 3))
 
     # retrieval -------------------------------------------------------------------------------
     @cached_property

@@ -12,6 +12,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from knowledge.bank import Bank
+from knowledge.imports import STATUS_LABELS, ImportFailed, ImportReport
 from knowledge.kb import BuildReport, KnowledgeBase
 from knowledge.schema import QuestionItem
 from knowledge.settings import KnowledgeSettings
@@ -63,16 +64,49 @@ def build(
 
 
 @app.command()
-def add(paths: Annotated[list[Path], typer.Argument(help="要加入题库的 .md/.txt 文档或目录")]) -> None:
-    """把文档加入题库（保留已有文档），并增量重建。"""
+def add(
+    paths: Annotated[list[Path], typer.Argument(help="要加入题库的 .md/.markdown/.txt 笔记或目录")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只检查并显示导入报告，不改变题库")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出导入报告（供脚本使用）")] = False,
+) -> None:
+    """把笔记加入题库（保留已有文档）：先完整检查每个文档，合格的整篇加入、不合格的整篇不加入并说明原因，
+    然后一次性增量重建。"""
     kb = open_kb()
-    with stage_progress() as progress:
-        report, rejected = kb.add(paths, progress=progress)  # type: ignore[arg-type]
-    for w in rejected:
-        err.print(f"[red]未添加[/red] {w.render()}")
-    _print_report(report)
-    if rejected and len(rejected) >= len(paths):
+    try:
+        with stage_progress() as progress:
+            report = kb.add(paths, dry_run=dry_run, progress=progress)  # type: ignore[arg-type]
+    except ImportFailed as exc:
+        err.print(f"[bold red]错误[/bold red] {exc}")
+        raise typer.Exit(2) from exc
+    if as_json:
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=1))
+    else:
+        print_import_report(report)
+    if not report.accepted and (report.rejected or not report.files):
         raise typer.Exit(1)
+
+
+def print_import_report(report: ImportReport) -> None:
+    table = Table(title="导入报告（试运行）" if report.dry_run else "导入报告")
+    for col in ("文件", "结果", "题目", "无参考答案", "跳过", "存为"):
+        table.add_column(col, overflow="fold")
+    for f in report.files:
+        status = STATUS_LABELS[f.status]
+        style = "red" if f.status == "rejected" else "green" if f.status in ("added", "would_add") else "dim"
+        table.add_row(f.path, f"[{style}]{status}[/{style}]", str(f.items), str(f.without_reference),
+                      str(len(f.skipped)), f.stored or "-")
+    err.print(table)
+    for w in report.problems:
+        err.print(f"[yellow]注意[/yellow] {w.render()}")
+    for f in report.files:
+        if f.status == "rejected":
+            err.print(f"[red]未添加[/red] {f.reason}")
+            continue
+        for w in f.warnings:
+            err.print(f"[yellow]警告[/yellow] {w.render()}")
+        for w in f.skipped:
+            err.print(f"[dim]跳过[/dim] {w.render()}")
+    out.print(report.summary())
 
 
 def _filter(bank: Bank, source: str | None, topic: str | None) -> list[QuestionItem]:

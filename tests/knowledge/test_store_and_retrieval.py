@@ -76,8 +76,8 @@ def test_reference_retrieval_gives_unanswered_002_questions_material(kb) -> None
 
 def test_user_document_is_added_and_earlier_ones_kept(home_copy: Path) -> None:
     kb = KnowledgeBase(KnowledgeSettings(home=home_copy))
-    report, rejected = kb.add([DOCS / "qa_zh.txt", DOCS / "h2_numbered.md"])
-    assert rejected == [] and report.items == 204 + 6 + 5
+    report = kb.add([DOCS / "qa_zh.txt", DOCS / "h2_numbered.md"])
+    assert report.rejected == [] and report.bank_items == 204 + 6 + 5 and report.items_added == 11
     assert (home_copy / "docs" / "qa_zh.txt").exists()
     again = KnowledgeBase(KnowledgeSettings(home=home_copy)).build()
     assert again.items == 215 and again.embedded == 0

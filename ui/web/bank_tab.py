@@ -8,7 +8,7 @@ from typing import Any
 
 import gradio as gr
 
-from knowledge.loader import load_document
+from knowledge.imports import ImportReport, plan_import
 from knowledge.retrieval import MatchResult
 from knowledge.schema import LoadWarning, QuestionItem
 from ui.web.context import Relabel, WebContext, error_text
@@ -68,14 +68,10 @@ def count_text(items: int, docs: int, lang: Lang) -> str:
 
 def screen_uploads(paths: Sequence[Path], max_mb: float) -> tuple[list[Path], list[LoadWarning]]:
     """The uploads that are question documents, and why the others are not (nothing is written)."""
-    accepted: list[Path] = []
-    rejected: list[LoadWarning] = []
-    for path in paths:
-        doc = load_document(path, max_mb=max_mb)
-        if doc.items or doc.notes:
-            accepted.append(path)
-        else:
-            rejected.extend(doc.warnings or [LoadWarning(file=path.name, message="没有识别出任何题目")])
+    planned, problems = plan_import(paths, None, max_mb)
+    accepted = [p.source.path for p in planned if p.writes]
+    rejected = [*problems, *(w for p in planned if p.report.status == "rejected"
+                             for w in (p.report.warnings or (LoadWarning(file=p.report.path, message="没有识别出任何题目"),)))]
     return accepted, rejected
 
 
@@ -83,6 +79,23 @@ def warnings_html(title: str, warnings: Sequence[LoadWarning]) -> str:
     if not warnings:
         return ""
     return f"<p>{esc(title)}</p><ul>" + "".join(f"<li>{esc(w.render())}</li>" for w in warnings[:30]) + "</ul>"
+
+
+IMPORT_COLUMNS = ("imp_file", "imp_status", "imp_items", "imp_noref", "imp_skipped")
+
+
+def import_html(report: ImportReport, lang: Lang) -> str:
+    """The import report: one row per uploaded file, then what was skipped or rejected and why."""
+    head = "".join(f"<th>{esc(t(k, lang))}</th>" for k in IMPORT_COLUMNS)
+    rows = "".join(
+        f"<tr><td>{esc(Path(f.path).name)}</td><td>{esc(t('imp_' + f.status, lang))}</td><td>{f.items}</td>"
+        f"<td>{f.without_reference}</td><td>{len(f.skipped)}</td></tr>" for f in report.files)
+    rejected = [w for f in report.rejected for w in (f.warnings[-1:] or (LoadWarning(file=f.path, message=f.reason),))]
+    warnings = [w for f in report.accepted for w in f.warnings]
+    skipped = [w for f in report.accepted for w in f.skipped]
+    return (f'<table class="ms-import">{"<tr>" + head + "</tr>"}{rows}</table>'
+            f"{warnings_html(t('rejected_some', lang), [*report.problems, *rejected])}"
+            f"{warnings_html(t('warnings', lang), warnings)}{warnings_html(t('skipped_blocks', lang), skipped)}")
 
 
 class BankTab:
@@ -156,20 +169,20 @@ class BankTab:
         try:
             with self.ctx.bank_lock:
                 iv = self.ctx.interviewer()
-                accepted, rejected = screen_uploads(paths, iv.kb.settings.max_doc_mb)
-                if not accepted:
-                    return {self.result: f'<div class="ms-msg ms-msg-warn">{esc(t("rejected_all", lang, n=len(paths)))}'
-                                         f"{warnings_html(t('rejected_some', lang), rejected)}</div>"}
                 before = len(iv.kb.ensure_built().items)
-                report, more = iv.kb.add(accepted, progress=lambda stage, done, total: progress((done, total), desc=stage))
+                report = iv.kb.add(paths, progress=lambda stage, done, total: progress((done, total), desc=stage))
+                if not report.accepted:
+                    key = "rejected_all" if report.rejected or report.problems else "already_added"
+                    return {self.result: f'<div class="ms-msg ms-msg-warn">{esc(t(key, lang, n=len(paths)))}'
+                                         f"{import_html(report, lang)}</div>"}
                 iv = self.ctx.refresh()
         except Exception as exc:
             return {self.result: f'<div class="ms-msg ms-msg-error">{esc(error_text(exc, lang))}</div>'}
-        names = {p.name for p in accepted}
-        own = [w for w in report.warnings if Path(w.file).name in names]
-        message = t("added", lang, files=len(accepted), items=report.items, new=report.items - before, seconds=report.seconds)
-        html = (f'<div class="ms-msg ms-msg-ok">{esc(message)}{warnings_html(t("rejected_some", lang), [*rejected, *more])}'
-                f"{warnings_html(t('warnings', lang), own)}</div>")
+        total = report.bank_items if report.bank_items is not None else before
+        message = t("import_summary", lang, files=len(report.accepted), items=report.items_added,
+                    noref=report.without_reference, skipped=report.skipped_blocks, total=total,
+                    new=total - before, seconds=report.seconds)
+        html = f'<div class="ms-msg ms-msg-ok">{esc(message)}{import_html(report, lang)}</div>'
         bank = iv.kb.ensure_built()
         topics, companies = bank_choices(iv)
         return {self.result: html, self.count: count_text(len(bank.items), len(bank.documents), lang),

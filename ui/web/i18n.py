@@ -123,6 +123,21 @@ TEXTS: dict[str, tuple[str, str]] = {
               "Added {files} document(s): the bank now holds {items} questions ({new} new), in {seconds} s."),
     "rejected_some": ("以下文件未添加：", "Not added:"),
     "warnings": ("解析警告：", "Warnings:"),
+    "import_summary": ("已添加 {files} 个文档、{items} 道题（其中 {noref} 道没有参考答案），跳过 {skipped} 处内容；"
+                       "题库现有 {total} 道题（新增 {new} 道），用时 {seconds} 秒。",
+                       "Added {files} document(s) with {items} questions ({noref} without a reference answer), "
+                       "skipped {skipped} block(s); the bank now holds {total} questions ({new} new), in {seconds} s."),
+    "imp_file": ("文件", "File"),
+    "imp_status": ("结果", "Result"),
+    "imp_items": ("题目", "Questions"),
+    "imp_noref": ("无参考答案", "No reference"),
+    "imp_skipped": ("跳过", "Skipped"),
+    "imp_added": ("已添加", "added"),
+    "imp_would_add": ("将添加", "would be added"),
+    "imp_unchanged": ("已在题库中", "already in the bank"),
+    "imp_rejected": ("未添加", "not added"),
+    "skipped_blocks": ("跳过的内容（行号与原因）：", "Skipped blocks (line and reason):"),
+    "already_added": ("这 {n} 个文档已在题库中，题库未改变。", "These {n} document(s) are already in the bank; the bank is unchanged."),
     # history
     "refresh": ("刷新", "Refresh"),
     "sessions": ("历史会话", "Past sessions"),
