@@ -38,6 +38,30 @@ VERDICTS_EN = {"优秀": "excellent", "良好": "good", "及格": "pass", "不�
 QUOTE_LIMIT = 60
 
 
+MESSAGE_FLAGS: dict[str, tuple[str, str]] = {
+    "phrase_fallback": ("大模型的措辞没有通过检查，已改用模板", "the LLM's wording failed validation; the template was used"),
+    "phrase_leak": ("它会泄露参考答案", "it would have revealed the reference"),
+    "phrase_missing_follow_up": ("它漏掉了要问的追问", "it left out the follow-up question"),
+    "phrase_too_long": ("它太长", "it was too long"),
+    "phrase_empty": ("它是空的", "it was empty"),
+    "phrase_language": ("语言不对", "it was in the wrong language"),
+    "phrase_error": ("调用失败", "the call failed"),
+    "agent_no_tool": ("大模型没有调用评分工具，本轮由离线引擎评分和措辞", "the LLM called no grading tool; the engine graded and phrased this turn"),
+}
+"""How an interviewer message was made (Turn.flags), per language."""
+
+
+def message_flag_text(flags: Sequence[str], lang: Lang) -> str:
+    """One line explaining a message's flags, e.g. "大模型的措辞没有通过检查，已改用模板（它会泄露参考答案）"."""
+    labels = [MESSAGE_FLAGS[f][1 if lang == "en" else 0] for f in flags if f in MESSAGE_FLAGS]
+    if not labels:
+        return ""
+    head, reasons = labels[0], labels[1:]
+    if not reasons:
+        return head
+    return f"{head} ({', '.join(reasons)})" if lang == "en" else f"{head}（{'、'.join(reasons)}）"
+
+
 def format_score(score: float) -> str:
     """Every score the user sees, formatted one way: one decimal."""
     return f"{score:.1f}"

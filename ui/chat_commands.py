@@ -13,7 +13,7 @@ from rich.table import Table
 
 from agent.domain import InterviewConfig
 from agent.interviewer import Interviewer, LLMNotConfigured, SessionNotFound, TurnResult
-from agent.phrasing import format_score, verdict_label
+from agent.phrasing import format_score, message_flag_text, verdict_label
 from ui.console import err, out
 from ui.kb_commands import ready_kb
 from ui.services import fresh_interviewer
@@ -38,16 +38,13 @@ def show_said(result: TurnResult, lang: str, streamed: str = "") -> None:
     printed again — unless the streamed words were rejected, then the template that replaced them is."""
     titles = TITLES.get(lang, TITLES["zh"])
     for turn in result.said:
-        if streamed and turn.kind == "follow_up":
-            if turn.text == streamed.strip():
-                continue
-            if "phrase_fallback" in turn.flags:
-                err.print("[dim]（大模型的措辞没有通过检查，改用模板）[/dim]" if lang != "en"
-                          else "[dim](the LLM's wording failed validation; using the template)[/dim]")
-        style = "green" if turn.kind == "feedback" else "cyan"
-        out.print(Panel(turn.text, title=titles.get(turn.kind, titles["default"]), border_style=style))
+        if streamed and turn.kind == "follow_up" and turn.text == streamed.strip():
+            continue
         if turn.flags:
-            out.print(f"[dim]{' · '.join(turn.flags)}[/dim]")
+            out.print(f"[yellow]{message_flag_text(turn.flags, lang)}[/yellow]")
+        style = "green" if turn.kind == "feedback" else "cyan"
+        # panels wrap their text (the console's soft wrap would crop long lines inside a box)
+        out.print(Panel(turn.text, title=titles.get(turn.kind, titles["default"]), border_style=style), soft_wrap=False)
 
 
 class TokenPrinter:

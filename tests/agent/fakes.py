@@ -6,13 +6,14 @@ It follows a script of replies, records what it received, and the test asserts i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import Field
 
 
@@ -20,9 +21,11 @@ class ScriptedChatModel(GenericFakeChatModel):
     script: list[Any]
     received: list[list[BaseMessage]] = Field(default_factory=list)
     model_name: str = "scripted"
+    stream_delay: float = 0.0
+    streamed: list[str] = Field(default_factory=list)
 
     def __init__(self, script: Sequence[Any], **kw: Any) -> None:
-        super().__init__(messages=iter(()), script=list(script), received=[], **kw)
+        super().__init__(messages=iter(()), script=list(script), received=[], streamed=[], **kw)
 
     def bind_tools(self, tools: Any, **kwargs: Any) -> ScriptedChatModel:
         return self
@@ -37,6 +40,21 @@ class ScriptedChatModel(GenericFakeChatModel):
             raise reply
         message = reply if isinstance(reply, AIMessage) else AIMessage(content=str(reply))
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        """A text reply streams a few characters at a time (``stream_delay`` seconds apart), as a real server does."""
+        result = self._generate(messages, stop, run_manager, **kwargs)
+        message = result.generations[0].message
+        text = message.content if isinstance(message.content, str) else ""
+        if not text or getattr(message, "tool_calls", None):
+            yield ChatGenerationChunk(message=AIMessageChunk(content=text, tool_calls=getattr(message, "tool_calls", [])))
+            return
+        for n in range(0, len(text), 3):
+            if self.stream_delay:
+                time.sleep(self.stream_delay)
+            self.streamed.append(text[n:n + 3])
+            yield ChatGenerationChunk(message=AIMessageChunk(content=text[n:n + 3]))
 
     def assert_used_up(self) -> None:
         assert not self.script, f"{len(self.script)} scripted replies were not used"

@@ -80,7 +80,7 @@ def test_a_model_that_calls_no_tool_gets_the_engines_message_flagged(home_copy: 
     assert r.messages[0].startswith(f"本题 {r.session.records[0].final_score:.1f} 分")
 
 
-def _to_follow_up(home: Path, phrase: Callable[[Any], str]) -> tuple[Any, Any]:
+def _to_follow_up(home: Path, phrase: Callable[[Any], str], on_token: Callable[[str], None] | None = None) -> tuple[Any, Any]:
     """An LLM interview up to a follow-up on the first question: the agent grades (point 1 covered, the
     rest missed), the policy probes the heaviest missed point, and ``phrase(point)`` is the model's
     wording of that follow-up."""
@@ -97,17 +97,19 @@ def _to_follow_up(home: Path, phrase: Callable[[Any], str]) -> tuple[Any, Any]:
         "好的",
         phrase(target),
     ])
-    r = iv.answer(sid, "我只记得一部分")
+    r = iv.answer(sid, "我只记得一部分", on_token=on_token)
     model.assert_used_up()
     assert r.said[-1].kind == "follow_up"
     return r, target
 
 
-def test_a_validated_llm_phrasing_of_the_follow_up_is_shown(home_copy: Path) -> None:
-    r, target = _to_follow_up(home_copy, lambda k: f"嗯，这部分你抓住了。{k.probe}")
+def test_a_validated_llm_phrasing_of_the_follow_up_is_shown_and_streamed(home_copy: Path) -> None:
+    tokens: list[str] = []
+    r, target = _to_follow_up(home_copy, lambda k: f"嗯，这部分你抓住了。{k.probe}", tokens.append)
     assert target.probe, "the bundled items carry authored probes"
     assert r.said[-1].text == f"嗯，这部分你抓住了。{target.probe}"
     assert "phrase_fallback" not in r.said[-1].flags
+    assert len(tokens) > 3 and "".join(tokens) == r.said[-1].text  # token by token, as generated
 
 
 def test_a_phrasing_that_leaks_the_reference_is_replaced_by_the_template_flagged(home_copy: Path) -> None:
