@@ -7,8 +7,10 @@ Formats (``--format auto`` picks by extension, then by content):
 - ``csv``: header ``question,answer[,id]`` (also 问题/回答); UTF-8, UTF-8 with BOM or GB18030;
 - ``md``: transcripts (see eval/transcripts.py).
 
-A bad row (no answer, a broken JSON line, undecodable bytes) becomes an :class:`InputProblem` and the
-rest of the file is still read. Rows get stable ids: the given id, else ``<file name>:<line>``
+A bad row (no answer, a broken JSON line, undecodable bytes, a CSV line whose quote is never closed)
+becomes an :class:`InputProblem` and the rest of the file is still read; columns/keys that are not read
+are reported once. A directory never yields the batch's own outputs: a folder holding ``grades.jsonl``
+(an earlier ``--out``) is skipped, and so is a results or report file found elsewhere. Rows get stable ids: the given id, else ``<file name>:<line>``
 (``#<n>`` for the n-th answer of a session); a repeated id gets a ``~2`` suffix so every row is unique.
 """
 
@@ -30,6 +32,11 @@ SUFFIXES: dict[str, Format] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "
 QUESTION_COLUMNS = ("question", "问题", "题目")
 ANSWER_COLUMNS = ("answer", "回答", "答案")
 ID_COLUMNS = ("id", "编号")
+ROW_KEYS = frozenset({"id", "question", "answer", "item_id", "turns"})
+OUTPUT_FILES = frozenset({"grades.jsonl", "grades.csv", "report.md", "report.html"})
+"""What ``eval run --out DIR`` writes; a folder holding grades.jsonl is an output folder."""
+RESULT_KEYS = frozenset({"score", "verdict", "source"})
+REPORT_TITLE = "# 批量评分报告"
 
 
 @dataclass(frozen=True)
@@ -69,15 +76,36 @@ class _Parsed:
     """Appended to the generated ``file:line`` id (the n-th answer of a session)."""
 
 
-Parsed = _Parsed | PairProblem
+@dataclass(frozen=True)
+class _Unknown:
+    """Columns or keys of a file that are not read (reported once per run)."""
+
+    line: int | None
+    names: tuple[str, ...]
+    what: str
+    known: str
+
+
+Parsed = _Parsed | PairProblem | _Unknown
 
 
 def read_inputs(paths: Sequence[Path], fmt: Format = "auto") -> Iterator[AnswerRow | InputProblem]:
     """Rows and problems of every file, in order. Directories are expanded to their known files."""
     seen: dict[str, int] = {}
+    unknown: set[str] = set()
     for path in expand(paths):
+        if isinstance(path, InputProblem):
+            yield path
+            continue
         label = str(path)
         for got in _read_file(path, fmt):
+            if isinstance(got, _Unknown):
+                names = [n for n in got.names if n not in unknown]
+                unknown.update(names)
+                if names:
+                    yield InputProblem(label, got.line, f"未知的{got.what}「{'」「'.join(names)}」已忽略"
+                                                        f"（只读 {got.known}；同名的{got.what}不再重复提示）")
+                continue
             if isinstance(got, PairProblem):
                 yield InputProblem(label, got.line, got.message)
                 continue
@@ -91,12 +119,32 @@ def read_inputs(paths: Sequence[Path], fmt: Format = "auto") -> Iterator[AnswerR
                             item_id=got.item_id)
 
 
-def expand(paths: Iterable[Path]) -> Iterator[Path]:
+def expand(paths: Iterable[Path]) -> Iterator[Path | InputProblem]:
+    """Files to read: as given, or a directory's known files (sorted), never an output folder of
+    ``eval run`` (holding grades.jsonl) nor hidden folders."""
     for path in paths:
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in {*SUFFIXES, ".txt"})
+            yield from _walk(path)
         else:
             yield path
+
+
+def _walk(folder: Path) -> Iterator[Path | InputProblem]:
+    if (folder / "grades.jsonl").exists():
+        yield InputProblem(str(folder), None, "是评测输出目录（含 grades.jsonl，可能是之前的 --out），已跳过")
+        return
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as exc:
+        yield InputProblem(str(folder), None, f"无法读取目录（{exc.strerror or exc}），已跳过")
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            yield from _walk(entry)
+        elif entry.is_file() and entry.suffix.lower() in {*SUFFIXES, ".txt"}:
+            yield entry
 
 
 def _read_file(path: Path, fmt: Format) -> Iterator[Parsed]:
@@ -112,6 +160,9 @@ def _read_file(path: Path, fmt: Format) -> Iterator[Parsed]:
     for number in bad:
         yield PairProblem(number, "含有无法解码的字节（既不是 UTF-8 也不是 GB18030），这一行已跳过")
     kind = detect_format(path, lines) if fmt == "auto" else fmt
+    if reason := _output_file(path, lines, kind):
+        yield PairProblem(None, reason)
+        return
     if kind == "jsonl":
         yield from parse_jsonl(lines)
     elif kind == "json":
@@ -156,6 +207,25 @@ def _decodes(line: bytes, encoding: str) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def _output_file(path: Path, lines: Sequence[str | None], kind: str) -> str | None:
+    """Why the file is an output of ``eval run`` (results or a report), not answers to grade."""
+    first = next((t.strip() for t in lines if t and t.strip()), "")
+    if kind == "md" and first.startswith(REPORT_TITLE):
+        return "是批量评测的报告（report.md），不是答题记录，已跳过"
+    if kind in ("jsonl", "json"):
+        try:
+            obj = json.loads(first.rstrip(","))
+        except ValueError:
+            obj = None
+        if isinstance(obj, dict) and set(obj) >= RESULT_KEYS:
+            return "是评测结果（grades.jsonl 格式），不是答题记录，已跳过"
+    if kind == "csv":
+        header = {c.strip().lstrip("\ufeff").lower() for c in first.replace("\t", ",").split(",")}
+        if {"score", "verdict"} <= header:
+            return "是评测结果表（grades.csv 格式），不是答题记录，已跳过"
+    return None
 
 
 def detect_format(path: Path, lines: Sequence[str | None]) -> Format:
@@ -253,6 +323,9 @@ def from_object(obj: Any, line: int) -> Iterator[Parsed]:
     if not isinstance(obj, dict):
         yield PairProblem(line, "不是 JSON 对象（需要 {\"question\", \"answer\"} 或 {\"turns\": […]}），已跳过")
         return
+    extra = tuple(k for k in obj if isinstance(k, str) and k not in ROW_KEYS)
+    if extra:
+        yield _Unknown(line, extra, "字段", "id / question / answer / item_id / turns")
     given = _text_id(obj.get("id"))
     if "turns" in obj:
         yield from _session(obj["turns"], given, line)
@@ -305,26 +378,12 @@ def parse_csv(lines: Sequence[str | None]) -> Iterator[Parsed]:
         return
     header_text = next((t for _, t in numbered if t.strip()), "")
     delimiter = "\t" if header_text.count("\t") > header_text.count(",") else ","
-    consumed: list[int] = []
-
-    def feed() -> Iterator[str]:
-        for number, text in numbered:
-            consumed.append(number)
-            yield text + "\n"
-
-    reader = csv.reader(feed(), delimiter=delimiter)
     header: list[str] | None = None
     columns: dict[str, int] = {}
-    mark = 0
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield PairProblem(consumed[mark] if mark < len(consumed) else None, f"CSV 格式错误（{exc}），此后的内容已跳过")
-            return
-        start, mark = consumed[mark], len(consumed)
+    for start, cells in _csv_records(numbered, delimiter):
+        if isinstance(cells, PairProblem):
+            yield cells
+            continue
         if not any(c.strip() for c in cells):
             continue
         if header is None:
@@ -333,6 +392,9 @@ def parse_csv(lines: Sequence[str | None]) -> Iterator[Parsed]:
             if "question" not in columns or "answer" not in columns:
                 yield PairProblem(start, f"CSV 表头需要 question 和 answer 两列（当前：{','.join(header)}），整个文件已跳过")
                 return
+            extra = tuple(h for k, h in enumerate(header) if h and k not in columns.values())
+            if extra:
+                yield _Unknown(start, extra, "列", "question / answer / id（或 问题 / 回答 / 编号）")
             continue
         question = cells[columns["question"]].strip() if columns["question"] < len(cells) else ""
         if columns["answer"] >= len(cells):
@@ -343,6 +405,54 @@ def parse_csv(lines: Sequence[str | None]) -> Iterator[Parsed]:
             continue
         given = cells[columns["id"]].strip() if "id" in columns and columns["id"] < len(cells) else ""
         yield _Parsed(question, cells[columns["answer"]].strip(), start, given or None)
+
+
+def _csv_records(numbered: list[tuple[int, str]], delimiter: str) -> Iterator[tuple[int, list[str] | PairProblem]]:
+    """(first line, cells) of each record. A record whose quote is never closed (it would swallow
+    every row after it) is reported with its line and skipped alone; reading resumes on the next line."""
+    k = 0
+    while k < len(numbered):
+        consumed = 0
+
+        def feed(start: int = k) -> Iterator[str]:
+            nonlocal consumed
+            for _, text in numbered[start:]:
+                consumed += 1
+                yield text + "\n"
+
+        start_line = numbered[k][0]
+        try:
+            cells = next(csv.reader(feed(), delimiter=delimiter))
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield start_line, PairProblem(start_line, f"CSV 格式错误（{exc}），这一行已跳过")
+            k += 1
+            continue
+        if consumed > 1 and _unclosed_quote(numbered[k:k + consumed], delimiter):
+            yield start_line, PairProblem(
+                start_line, "这一行的引号没有闭合（\" 只有开头没有结尾），它会吞掉后面的行：这一行已跳过，后面的行照常读取；"
+                            "请补上结尾的 \" 或把单元格里的 \" 写成 \"\"")
+            k += 1
+            continue
+        yield start_line, cells
+        k += max(consumed, 1)
+
+
+def _unclosed_quote(record: list[tuple[int, str]], delimiter: str) -> bool:
+    """A record spanning lines is a quoted cell with line breaks, unless its quote is never closed
+    (an odd number of quotes up to the end of the file) or the quote that "closes" it is really the
+    opening quote of a later row's cell (text follows it instead of a delimiter or the line end)."""
+    text = "\n".join(t for _, t in record)
+    if text.count('"') % 2 == 1:
+        return True
+    last = record[-1][1]
+    at = last.find('"')
+    while at != -1 and last[at + 1:at + 2] == '"':  # an escaped quote ""
+        at = last.find('"', at + 2)
+    if at == -1:
+        return True
+    return last[at + 1:at + 2] not in ("", delimiter, "\r")
 
 
 def _columns(header: list[str]) -> dict[str, int]:

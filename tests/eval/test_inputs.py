@@ -145,3 +145,87 @@ def test_directory_input_and_stable_ids() -> None:
     again, _ = parse(DATA)
     assert [r.id for r in rows] == [r.id for r in again]
     assert len({r.id for r in rows}) == len(rows) > 20
+
+
+# issue 11: unclosed quotes, own outputs, unknown columns ------------------------------------------
+UNCLOSED = ('question,answer,id\n'
+            '多头注意力的动机是什么？,"多个子空间并行关注不同模式,c1\n'
+            '为什么 Transformer 需要位置编码？,注意力置换不变，需要注入顺序。,c2\n'
+            'KV Cache 是什么？,缓存历史的 K 和 V。,c3\n')
+
+
+def test_csv_unclosed_quote_names_the_line_and_later_rows_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "answers.csv"
+    path.write_text(UNCLOSED, encoding="utf-8")
+    rows, problems = parse(path)
+    assert [(r.id, r.line) for r in rows] == [("c2", 3), ("c3", 4)]
+    assert where(problems) == [("answers.csv", 2)] and "引号没有闭合" in problems[0].message
+
+
+def test_csv_quote_that_pairs_with_a_later_row_is_still_caught(tmp_path: Path) -> None:
+    path = tmp_path / "answers.csv"
+    path.write_text('question,answer,id\nq1,"a1 没有结尾,c1\nq2,a2,c2\nq3,"a3",c3\nq4,a4,c4\n', encoding="utf-8")
+    rows, problems = parse(path)
+    assert [r.id for r in rows] == ["c2", "c3", "c4"] and rows[1].answer == "a3"
+    assert where(problems) == [("answers.csv", 2)]
+
+
+def test_csv_multiline_cells_are_not_mistaken_for_unclosed_quotes() -> None:
+    rows, problems = parse(DATA / "answers.csv")
+    assert "\n" in rows[0].answer and not any("引号" in p.message for p in problems)
+
+
+def test_unknown_columns_and_keys_are_reported_once(tmp_path: Path) -> None:
+    csv_path = tmp_path / "a.csv"
+    csv_path.write_text("question,answer,score,备注\nq1,a1,3,x\nq2,a2,4,y\n", encoding="utf-8")
+    jsonl = tmp_path / "b.jsonl"
+    jsonl.write_text('{"question": "q3", "answer": "a3", "label": 1}\n{"question": "q4", "answer": "a4", "label": 2}\n'
+                     '{"question": "q5", "answer": "a5", "label": 2, "kind": "good"}\n', encoding="utf-8")
+    again = tmp_path / "c.csv"
+    again.write_text("question,answer,score\nq6,a6,1\n", encoding="utf-8")
+    rows, problems = parse(csv_path, jsonl, again)
+    assert len(rows) == 6
+    assert [(Path(p.file).name, p.line) for p in problems] == [("a.csv", 1), ("b.jsonl", 1), ("b.jsonl", 3)]
+    assert "score" in problems[0].message and "备注" in problems[0].message
+    assert "label" in problems[1].message and "kind" in problems[2].message and "label" not in problems[2].message
+
+
+def test_directory_never_yields_the_batch_outputs(tmp_path: Path) -> None:
+    inputs = tmp_path / "answers"
+    inputs.mkdir()
+    (inputs / "rows.jsonl").write_text((DATA / "rows.jsonl").read_text(encoding="utf-8"), encoding="utf-8")
+    out = inputs / "out"  # an earlier --out inside the input folder
+    out.mkdir()
+    (out / "grades.jsonl").write_text('{"id": "pe-1", "source": "x:1", "question": "q", "answer": "a", "score": 7, '
+                                      '"verdict": "良好"}\n', encoding="utf-8")
+    (out / "report.md").write_text("# 批量评分报告\n\n- 回答数：1\n", encoding="utf-8")
+    copied = inputs / "old_grades.jsonl"  # results copied elsewhere
+    copied.write_text((out / "grades.jsonl").read_text(encoding="utf-8"), encoding="utf-8")
+    report = inputs / "summary.md"
+    report.write_text("# 批量评分报告\n\nQ: 不该读\nA: 不该读\n", encoding="utf-8")
+    rows, problems = parse(inputs)
+    assert {r.file for r in rows} == {str(inputs / "rows.jsonl")}
+    skipped = {Path(p.file).name for p in problems if "已跳过" in p.message and p.line is None}
+    assert {"out", "old_grades.jsonl", "summary.md"} <= skipped
+
+
+def test_eval_run_grades_the_rows_after_an_unclosed_quote(home_copy: Path, tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from ui.cli import app
+
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    (folder / "answers.csv").write_text(UNCLOSED, encoding="utf-8")
+    runner = CliRunner()
+    res = runner.invoke(app, ["eval", "run", str(folder), "--out", str(folder / "out")])
+    assert res.exit_code == 0, res.output
+    assert "answers.csv:2" in res.stderr and "引号没有闭合" in res.stderr
+    graded = [json.loads(line) for line in (folder / "out" / "grades.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [g["id"] for g in graded] == ["c2", "c3"]
+    # a second run over the same folder (its earlier --out inside) grades the same two rows, not its outputs
+    again = runner.invoke(app, ["eval", "run", str(folder), "--out", str(folder / "out2")])
+    assert again.exit_code == 0, again.output
+    assert len((folder / "out2" / "grades.jsonl").read_text(encoding="utf-8").splitlines()) == 2
