@@ -16,7 +16,7 @@ from collections.abc import Callable
 from agent import policy
 from agent.domain import HINT_SCORE_CAP, QuestionSummary, Report, SessionState
 from agent.grading.model import verdict_for
-from agent.phrasing import TemplatePhraser, format_score, verdict_label
+from agent.phrasing import TemplatePhraser, backend_label, format_score, verdict_label
 from knowledge.schema import QuestionItem
 from knowledge.topics import topic_label
 
@@ -81,7 +81,7 @@ def to_markdown(report: Report) -> str:
     lang = report.language
     status = label("done" if report.finished else "open", lang)
     lines = [f"# {label('title', lang)} {report.session_id}", "",
-             f"- {label('when', lang)}：{report.created_at}　{label('examiner', lang)}：{report.backend}　"
+             f"- {label('when', lang)}：{report.created_at}　{label('examiner', lang)}：{backend_label(report.backend, lang)}　"
              f"{label('status', lang)}：{status}",
              "- " + label("summary", lang, answered=report.answered, mean=f"**{format_score(report.mean_score)}**",
                           verdict=verdict_label(report.verdict, lang)),
@@ -119,8 +119,8 @@ def radar_svg(per_topic: dict[str, float], size: int = 420, lang: str = "zh") ->
                         for v in (0, 5, 10))
         return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {30 + 34 * len(items)}" width="100%" '
                 f'style="max-width:{width}px" role="img" aria-label="{aria}">{scale}{bars}</svg>')
-    pad = 130
-    c, r = size / 2 + pad, size / 2 - 40
+    pad = 120
+    c, r = size / 2 + pad, size / 2 - 20
     pts, axes, labels = [], [], []
     for n, (t, s) in enumerate(items):
         a = 2 * math.pi * n / len(items) - math.pi / 2
@@ -161,7 +161,7 @@ def html_body(report: Report) -> str:
         return "".join(f"<li>{e(s)}</li>" for s in values) or f"<li>{e(label('none', lang))}</li>"
 
     return (f'<div class="ms-report" id="ms-report-body"><h2>{e(label("title", lang))}</h2>'
-            f"<p>{e(report.session_id)} · {e(report.created_at)} · {e(label('examiner', lang))}：{e(report.backend)} · {e(status)}</p>"
+            f"<p>{e(report.session_id)} · {e(report.created_at)} · {e(label('examiner', lang))}：{e(backend_label(report.backend, lang))} · {e(status)}</p>"
             f"<p>{summary}</p><p class=\"ms-rule\">{e(label('rule', lang))}</p>"
             f"<h3>{e(label('by_topic', lang))}</h3><div class=\"ms-chart\">{radar_svg(report.per_topic, lang=lang) if report.per_topic else '-'}</div>"
             f'<h3>{e(label("per_question", lang))}</h3><table class="ms-table"><thead><tr>{cols}</tr></thead><tbody>{rows}</tbody></table>'
