@@ -95,3 +95,27 @@ def test_every_command_builds_the_bank_on_first_use(tmp_path: Path, monkeypatch)
     assert "首次使用" in res.stderr
     assert len(json.loads(res.stdout)) == 28
     assert (tmp_path / "new-user" / "bank.json").exists()
+
+
+def test_add_dry_run_json_reports_per_file_and_changes_nothing(home_copy: Path) -> None:
+    from tests.knowledge.notes_scoring import NOTES
+
+    bank = (home_copy / "bank.json").read_bytes()
+    res = runner.invoke(app, ["kb", "add", "--dry-run", "--json", str(NOTES / "tencent_log.txt"), str(NOTES / "placeholders.md")])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["dry_run"] is True and [f["status"] for f in data["files"]] == ["would_add", "would_add"]
+    assert data["summary"]["items_added"] == 14 and data["summary"]["without_reference"] == 9
+    assert {w["line"] for w in data["files"][1]["skipped"]} == {21, 23, 25, 27}
+    assert (home_copy / "bank.json").read_bytes() == bank and not (home_copy / "docs").exists()
+
+
+def test_add_folder_names_relative_paths_and_exits_1_when_nothing_is_added(home_copy: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    for sub in ("a", "b"):
+        (folder / sub).mkdir(parents=True)
+        (folder / sub / "readme.md").write_text("今天天气很好。\n", encoding="utf-8")
+    res = runner.invoke(app, ["kb", "add", str(folder)], env={"COLUMNS": "200"})
+    assert res.exit_code == 1
+    assert "mine/a/readme.md" in res.output and "mine/b/readme.md" in res.output and "未添加" in res.output
+    assert "题库未改变" in res.output
