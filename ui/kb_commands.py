@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.table import Table
 
-from knowledge.bank import Bank
-from knowledge.imports import STATUS_LABELS, ImportFailed, ImportReport
-from knowledge.kb import BuildReport, KnowledgeBase
-from knowledge.schema import QuestionItem
-from knowledge.settings import KnowledgeSettings
 from ui.console import err, out, stage_progress
+
+if TYPE_CHECKING:  # the knowledge base (chromadb, the embedder) is imported by the commands that use it
+    from rich.markdown import Markdown
+
+    from knowledge.bank import Bank
+    from knowledge.imports import ImportReport
+    from knowledge.kb import BuildReport, KnowledgeBase
+    from knowledge.schema import QuestionItem
 
 app = typer.Typer(help="题库：构建、添加文档、浏览与检索 / the question bank", no_args_is_help=True)
 
 
 def open_kb() -> KnowledgeBase:
+    from knowledge.kb import KnowledgeBase
+    from knowledge.settings import KnowledgeSettings
+
     return KnowledgeBase(KnowledgeSettings())
 
 
@@ -71,6 +76,8 @@ def add(
 ) -> None:
     """把笔记加入题库（保留已有文档）：先完整检查每个文档，合格的整篇加入、不合格的整篇不加入并说明原因，
     然后一次性增量重建。"""
+    from knowledge.imports import ImportFailed
+
     kb = open_kb()
     try:
         with stage_progress() as progress:
@@ -87,6 +94,8 @@ def add(
 
 
 def print_import_report(report: ImportReport) -> None:
+    from knowledge.imports import STATUS_LABELS
+
     table = Table(title="导入报告（试运行）" if report.dry_run else "导入报告")
     for col in ("文件", "结果", "题目", "无参考答案", "跳过", "存为"):
         table.add_column(col, overflow="fold")
@@ -186,6 +195,8 @@ def show(item_id: Annotated[str, typer.Argument(help="题目 ID（或来源编�
 
 
 def render_item_markdown(item: QuestionItem, bank: Bank) -> Markdown:
+    from rich.markdown import Markdown
+
     by_id = bank.by_id()
     lines = [f"## {item.question}", "",
              f"来源：{item.source.doc}（{item.source.file}）第 {item.source.line} 行 · 主题：{item.topic_label}"
