@@ -6,14 +6,16 @@ wrong raises :class:`EvalError` with a Chinese message, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,6 +30,9 @@ from knowledge.embeddings import Embedder
 from knowledge.kb import KnowledgeBase, make_embedder
 from knowledge.settings import KnowledgeSettings
 
+if TYPE_CHECKING:
+    from eval.workers import WorkerSpec
+
 GRADERS = ("rubric", "llm", "auto")
 GRADES_FILE = "grades.jsonl"
 NO_LLM = ("未配置大模型：请设置 OPENAI_API_KEY / OPENAI_BASE_URL（任意 OpenAI 兼容服务：OpenAI、DeepSeek、"
@@ -41,6 +46,15 @@ class EvalError(Exception):
 
 class GraderUnavailable(EvalError):
     pass
+
+
+class ReportedFailure(Exception):
+    """One answer's failure whose message already says what happened (e.g. from a worker process);
+    reported as is, without the exception's type name."""
+
+
+def failure_message(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, ReportedFailure) else f"{type(exc).__name__}: {exc}"
 
 
 # graders and the knowledge base -------------------------------------------------------------------
@@ -158,7 +172,7 @@ def grader_for(examiner: Examiner) -> Callable[[AnswerRow], GradedRow]:
 
 # many rows, in order -----------------------------------------------------------------------------
 def grade_in_order(rows: Iterable[AnswerRow], grade: Callable[[AnswerRow], GradedRow],
-                   concurrency: int = 1) -> Iterator[tuple[AnswerRow, GradedRow | Exception]]:
+                   concurrency: int = 1) -> Generator[tuple[AnswerRow, GradedRow | Exception], None, None]:
     """Grade rows and yield the results in input order (a row that fails yields its exception).
 
     With ``concurrency > 1`` rows are graded by a thread pool with a bounded look-ahead window; the
@@ -201,7 +215,12 @@ class BatchOptions:
     out_dir: Path
     fmt: Format = "auto"
     concurrency: int = 1
+    """Grading threads (in each worker process when ``workers`` > 1)."""
     resume: bool = False
+    workers: int = 1
+    """Worker processes (``--workers``); 1 grades in this process."""
+    grader: str = "rubric"
+    """The examiner's grader by name (``rubric`` / ``llm`` / ``auto``), so worker processes build the same one."""
 
 
 @dataclass
@@ -257,11 +276,14 @@ def prepare_output(options: BatchOptions) -> tuple[ResultsFile, Recovery]:
 def run_batch(paths: Sequence[Path], options: BatchOptions, examiner: Examiner,
               on_problem: Callable[[InputProblem], None] = lambda p: None,
               on_progress: Callable[[int, int], None] = lambda done, total: None,
-              on_failure: Callable[[AnswerRow, str], None] = lambda row, msg: None) -> BatchResult:
+              on_failure: Callable[[AnswerRow, str], None] = lambda row, msg: None,
+              worker_spec: WorkerSpec | None = None) -> BatchResult:
     """Grade every answer of ``paths`` into ``options.out_dir`` and write the reports.
 
     Inputs are read twice (a scan for ids and problems, then a stream to grade) and reports are
-    streamed from grades.jsonl, so only the ids are held in memory, never all rows or grades."""
+    streamed from grades.jsonl, so only the ids are held in memory, never all rows or grades.
+    With ``options.workers`` > 1 the rows are graded in worker processes (eval/workers.py) built from
+    ``worker_spec`` (default: this examiner's settings and ``options.grader``); the file is the same."""
     result = BatchResult()
     ids, result.problems = scan(paths, options.fmt)
     for problem in result.problems:
@@ -278,11 +300,12 @@ def run_batch(paths: Sequence[Path], options: BatchOptions, examiner: Examiner,
     on_progress(result.skipped_done, result.total)
     todo = (r for r in read_inputs(paths, options.fmt) if isinstance(r, AnswerRow) and r.id not in done)
     progressed = result.skipped_done
-    with results.appender() as out:
-        for row, got in grade_in_order(todo, grader_for(examiner), options.concurrency):
+    graded = _grading(todo, options, examiner, result.total - result.skipped_done, worker_spec)
+    with results.appender() as out, contextlib.closing(graded):
+        for row, got in graded:
             progressed += 1
             if isinstance(got, Exception):
-                message = f"{type(got).__name__}: {got}"
+                message = failure_message(got)
                 result.failed.append((row, message))
                 on_failure(row, message)
             else:
@@ -292,3 +315,18 @@ def run_batch(paths: Sequence[Path], options: BatchOptions, examiner: Examiner,
     result.reordered = results.reorder(order)
     result.summary, result.files = write_reports(options.out_dir, results, references_of(examiner.kb))
     return result
+
+
+def _grading(todo: Iterable[AnswerRow], options: BatchOptions, examiner: Examiner, count: int,
+             worker_spec: WorkerSpec | None) -> Generator[tuple[AnswerRow, GradedRow | Exception], None, None]:
+    """This process's ordered grading, or worker processes' (never more workers than rows)."""
+    workers = min(options.workers, count)
+    if workers <= 1:
+        return grade_in_order(todo, grader_for(examiner), options.concurrency)
+    from eval.workers import WorkerSpec, grade_in_workers  # eval.workers imports this module
+
+    kb = examiner.kb
+    kb.ensure_built()  # built or refreshed here, once, before any worker reads it
+    spec = worker_spec or WorkerSpec(knowledge=kb.settings, grader=options.grader, concurrency=options.concurrency,
+                                     omp_threads=max(1, (os.cpu_count() or 1) // workers))
+    return grade_in_workers(todo, spec, workers, store=None if kb.settings.chroma_url else kb.store)

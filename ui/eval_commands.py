@@ -46,6 +46,8 @@ from eval.batch import (
 from eval.inputs import AnswerRow, InputProblem
 from eval.labelled import AgreementRun, load_labelled, run_agreement
 from eval.report import Summary
+from eval.workers import ENV as WORKERS_ENV
+from eval.workers import parse_workers
 from ui.console import err, out, stage_progress
 
 MAX_WARNINGS = 20
@@ -111,12 +113,18 @@ def fatal(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
+def resolve_grader(grader: GraderName | None) -> GraderName:
+    """None chosen: auto when an endpoint is configured, else rubric."""
+    if grader is None:
+        return GraderName.auto if llm_configured() else GraderName.rubric
+    return grader
+
+
 def open_examiner(grader: GraderName | None) -> Examiner:
     """The examiner on MIANSHI_HOME's bank (built first, with progress, on first use) with the chosen
     grader (none chosen: auto when an endpoint is configured, else rubric); a missing LLM configuration
     is reported before anything is built."""
-    if grader is None:
-        grader = GraderName.auto if llm_configured() else GraderName.rubric
+    grader = resolve_grader(grader)
     if grader in (GraderName.llm, GraderName.auto) and not llm_configured():
         fatal(NO_LLM)
     kb = open_kb()
@@ -166,6 +174,10 @@ def run(
         "--format", help=cn("输入格式：auto 按扩展名和内容识别，或强制 jsonl / json / csv / md"))]
     = InputFormat.auto,
     concurrency: ConcurrencyOption = 1,
+    workers: Annotated[str | None, typer.Option(
+        "--workers", help=cn("评分进程数：1–32 或 auto（CPU 核数），默认 1，也可用环境变量 MIANSHI_EVAL_WORKERS。"
+        "大于 1 时由多个进程并行评分（每个进程 --concurrency 个线程），结果与单进程逐字节相同，"
+        "仍按输入顺序写入、可 --resume"), show_default=False)] = None,
     resume: Annotated[bool, typer.Option(
         "--resume", help=cn("从中断处继续：保留已完成的行，丢弃末尾写了一半的行，只评剩下的。"
         "不加此项时，若已有结果，拒绝覆盖"))] = False,
@@ -177,12 +189,23 @@ def run(
     退出码：0 完成；1 平均分低于 --fail-under；2 无法进行（没有可评分的回答、输出目录已有结果、
     未配置大模型等）；130 被中断（已完成的结果已保存，加 --resume 继续）。
     """
-    options = BatchOptions(out_dir=out_dir, fmt=fmt.value, concurrency=concurrency, resume=resume)  # type: ignore[arg-type]
+    try:
+        processes = parse_workers(workers) if workers is not None else parse_workers(os.environ.get(WORKERS_ENV),
+                                                                                       WORKERS_ENV)
+    except EvalError as exc:
+        fatal(str(exc))
+    grader = resolve_grader(grader)
+    options = BatchOptions(out_dir=out_dir, fmt=fmt.value, concurrency=concurrency, resume=resume,  # type: ignore[arg-type]
+                           workers=processes, grader=grader.value)
     try:
         check_output(options)
     except EvalError as exc:
         fatal(str(exc))
     examiner = open_examiner(grader)
+    if processes > 1:
+        cores = os.cpu_count() or 1
+        more = f"（多于 CPU 核数 {cores}，不会更快）" if processes > cores else ""
+        err.print(f"[dim]{processes} 个评分进程并行评分{more}[/dim]")
     warnings = Warnings()
     bar = grading_bar()
     task = bar.add_task("评分", total=None)
