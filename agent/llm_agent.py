@@ -17,6 +17,7 @@ The engine decides; the model only does what it is checked on:
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
@@ -35,6 +36,7 @@ from agent.phrasing import PhraseContext
 from agent.probes import leaks, secrets_of
 from knowledge.schema import QuestionItem
 
+log = logging.getLogger(__name__)
 MAX_REPLY_CHARS = 300
 _CJK = re.compile(r"[\u3400-\u9fff]")
 PHRASE_ERRORS = (Exception,)
@@ -154,7 +156,8 @@ class LLMPhraser:
                     emit(token)
                 if sum(map(len, parts)) > 2 * MAX_REPLY_CHARS:
                     break
-        except PHRASE_ERRORS:
+        except PHRASE_ERRORS as exc:
+            log.warning("LLM phrasing failed, using the template: %s: %s", type(exc).__name__, exc)
             return "", "phrase_error"
         text = "".join(parts).strip().strip('"“”')
         return text, validate_phrase(text, draft, item, answer, lang)

