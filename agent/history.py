@@ -72,13 +72,17 @@ def sm2(reps: int, ease: float, interval: float, score: float) -> tuple[int, flo
 class History:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._ready = False
+        """The schema was created by this object (once per process, not on every write)."""
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = sqlite3.connect(self.path, timeout=30)
         try:
-            con.executescript(SCHEMA)
+            if not self._ready:
+                con.executescript(SCHEMA)
+                self._ready = True
             yield con
             con.commit()
         finally:

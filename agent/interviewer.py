@@ -162,7 +162,9 @@ class Interviewer:
 
     def command(self, session_id: str, command: Command, on_token: Callable[[str], None] | None = None) -> TurnResult:
         """A typed command (buttons build these; free text goes through :meth:`answer`)."""
-        self.state(session_id)  # raises SessionNotFound
+        with self._lock:
+            if self._graph.checkpointer.get_tuple({"configurable": {"thread_id": session_id}}) is None:
+                raise SessionNotFound(session_id)
         return self._run(session_id, {"event": "command", "command": command_data(command)}, on_token)
 
     def answer(self, session_id: str, text: str, on_token: Callable[[str], None] | None = None) -> TurnResult:

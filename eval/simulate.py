@@ -104,7 +104,7 @@ def simulate(kb: KnowledgeBase, persona: str, interviews: int, questions: int = 
             if "empty" in g.flags:
                 checks["empty_low"].append(g.score <= 1.0)
             was_main = state.pending_follow_up is None
-            if was_main and follow_ups > 0 and g.missed and not {"empty", "off_topic", "injection"} & set(g.flags) \
+            if was_main and follow_ups > 0 and g.missed and not {"empty", "off_topic", "injection", "echo"} & set(g.flags) \
                     and g.score < 8.5:
                 asked = r.session.pending_follow_up is not None and not r.finished
                 checks["follow_up_when_missed"].append(asked)
