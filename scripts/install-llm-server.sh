@@ -32,7 +32,7 @@ if ! ls "$WHEELS"/llama_cpp_python-"$VERSION"-*.whl >/dev/null 2>&1; then
   echo "构建 llama-cpp-python $VERSION（2 核约 5–20 分钟，仅首次；之后用缓存 $WHEELS）"
   echo "building the llama-cpp-python $VERSION wheel: 5–20 minutes on 2 cores, first time only (cached in $WHEELS)…"
   CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF" \
-    CMAKE_BUILD_PARALLEL_LEVEL=2 "$PY" -m pip wheel -q --no-deps "llama-cpp-python==$VERSION" -w "$WHEELS"
+    CMAKE_BUILD_PARALLEL_LEVEL=2 "$PY" -m pip wheel --no-cache-dir -q --no-deps "llama-cpp-python==$VERSION" -w "$WHEELS"
   echo "llama-cpp-python 构建完成 / built in $(( $(date +%s) - start )) s"
 fi
 "$UV" pip install --python "$PY" -q --reinstall-package llama-cpp-python \
