@@ -1,6 +1,7 @@
 """`make bench`: run every benchmark script and print its figures (record them in docs/BENCHMARKS.md).
 
-    python benchmarks/run_all.py [--full]     # --full adds the 10,000-item synthetic bank (~30 min)
+    python benchmarks/run_all.py [--full]     # --full adds the 10,000-item synthetic bank (~30 min) and the
+                                              # 20,000-answer batch with 1 and 2 worker processes (~15 min)
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ def main() -> None:
         run([mianshi, "eval", "agreement", str(ROOT / "eval/datasets/gold.jsonl"), "--split", split])
     run([py, "grading_agreement.py", "--split", "test"])
     run([py, "eval_throughput.py"])
+    if full:
+        run([py, "eval_workers.py", "--answers", "20000"])
     run([py, "turn_latency.py"])
     run([mianshi, "eval", "simulate", "-p", "all", "-n", "5"])
     if (HERE / "ui_startup.py").exists():
