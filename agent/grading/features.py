@@ -5,7 +5,9 @@ canonical tokens weighted by IDF; words the question contains count for nothing)
 misconception: how much of the misconception the claim states, and how much of what sets it apart
 from the right point ("最小值" where the point says "最大值"), against the claim's support for the
 point itself. Slots: literal right / wrong values. Exemplars: char-bigram TF-IDF nearest neighbours
-with their scores. Cues: negation, hedging, antonym swaps against the best-supported point. For
+with their scores, shrunk toward the item's prior when none is near. The document's own reference
+(agent/grading/reference.py): how fully the answer recites it, clause by clause, and any clause it says the
+other way round. Cues: negation, hedging, antonym swaps against the best-supported point. For
 answers that are mostly not Chinese the multilingual embedding adds the same views (point / misconception
 margin, nearest exemplars). Everything is a number in ``Features.vector()``; the evidence spans behind
 them travel in ``Features`` too, so the grade can quote the answer.
@@ -16,7 +18,6 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -25,16 +26,24 @@ import numpy as np
 from agent.grading.claims import Claim, antonym_swap, hedges, negated, negates_near, split_claims
 from agent.grading.coverage import IdfTable, canonical_tokens, cjk_bigrams
 from agent.grading.model import GradingContext, ReferencePoint
+from agent.grading.neighbours import (
+    BEYOND_KNN_TAU,
+    beyond_cosine,
+    bigram_cosine,
+    knn,
+    wrong_margin,
+)
+from agent.grading.reference import reference_conflicts, reference_features
 from agent.grading.signals import cjk_ratio, content_chars, has_depth, is_keyword_list
 from knowledge.embeddings import Embedder
 from knowledge.schema import Exemplar, Misconception, Slot
-from knowledge.text import normalize
 
 FEATURES: tuple[str, ...] = (
     "bias", "coverage", "coverage_soft", "main_coverage", "knn", "knn_sim", "knn_wrong_margin",
     "mis_strength", "mis_lexical", "mis_dense_margin", "mis_core", "slot_wrong", "slot_right", "contra", "hedge", "length", "short", "depth",
     "echo", "keyword_list", "non_chinese", "dense_coverage", "dense_mis_margin", "dense_knn", "no_material",
     "relevance", "relevance_top", "cov_x_knn", "knn_high", "reference_cov", "beyond_wrong_margin", "beyond_knn",
+    "ref_recall", "ref_clause_min", "ref_precision", "ref_contra",
 )
 
 
@@ -60,12 +69,25 @@ class SlotHit:
     span: tuple[int, int] | None
 
 
+@dataclass(frozen=True)
+class ReferenceConflict:
+    """An answer claim that restates a clause of the document's reference and says its opposite."""
+
+    span: tuple[int, int]
+    clause: str
+    why: str
+    alignment: float
+    point: str | None
+    core: bool
+
+
 @dataclass
 class Features:
     values: dict[str, float] = field(default_factory=dict)
     points: list[PointView] = field(default_factory=list)
     misconceptions: list[MisconceptionHit] = field(default_factory=list)
     slots: list[SlotHit] = field(default_factory=list)
+    conflicts: list[ReferenceConflict] = field(default_factory=list)
 
     def vector(self) -> np.ndarray:
         return np.array([self.values.get(n, 0.0) for n in FEATURES], dtype=np.float64)
@@ -146,59 +168,6 @@ def _slot_hits(slots: tuple[Slot, ...], answer: str) -> list[SlotHit]:
 
 
 # --------------------------------------------------------------------------------------------
-@lru_cache(maxsize=50000)
-def _bigram_vector(text: str) -> tuple[dict[str, float], float]:
-    norm = normalize(text)
-    grams = Counter(norm[i:i + 2] for i in range(len(norm) - 1))
-    grams.update(w for w in re.findall(r"[a-z]{3,}", norm))
-    vec = {g: 1.0 + math.log(c) for g, c in grams.items()}
-    return vec, math.sqrt(sum(v * v for v in vec.values())) or 1.0
-
-
-@lru_cache(maxsize=50000)
-def _beyond_vector(text: str, reference: str) -> tuple[dict[str, float], float]:
-    """The text's bigram vector without the reference's bigrams: what it says beyond the reference's words."""
-    vec, _ = _bigram_vector(text)
-    ref, _ = _bigram_vector(reference)
-    kept = {g: w for g, w in vec.items() if g not in ref}
-    return kept, math.sqrt(sum(w * w for w in kept.values())) or 1.0
-
-
-def _sparse_cosine(a: tuple[dict[str, float], float], b: tuple[dict[str, float], float]) -> float:
-    (va, na), (vb, nb) = a, b
-    if len(va) > len(vb):
-        va, vb = vb, va
-    return sum(v * vb.get(g, 0.0) for g, v in va.items()) / (na * nb)
-
-
-def beyond_cosine(a: str, b: str, reference: str) -> float:
-    return _sparse_cosine(_beyond_vector(a, reference), _beyond_vector(b, reference))
-
-
-def bigram_cosine(a: str, b: str) -> float:
-    return _sparse_cosine(_bigram_vector(a), _bigram_vector(b))
-
-
-def knn(sims: list[float], scores: list[float], k: int = 2) -> tuple[float, float]:
-    """Similarity-weighted mean score of the k nearest exemplars, and the top similarity."""
-    if not sims:
-        return 0.0, 0.0
-    order = sorted(range(len(sims)), key=lambda i: -sims[i])[:k]
-    w = [max(sims[i], 1e-6) ** 4 for i in order]
-    return sum(wi * scores[i] for wi, i in zip(w, order, strict=True)) / sum(w), sims[order[0]]
-
-
-_RIGHT_KINDS = ("excellent", "own_words")
-_WRONG_KINDS = ("fluent_wrong", "wrong")
-
-
-def _wrong_margin(sims: list[float], exemplars: list[Exemplar]) -> float:
-    """Similarity to the nearest wrong exemplar minus similarity to the nearest right one."""
-    right = max((s for s, e in zip(sims, exemplars, strict=True) if e.kind in _RIGHT_KINDS), default=0.0)
-    wrong = max((s for s, e in zip(sims, exemplars, strict=True) if e.kind in _WRONG_KINDS), default=0.0)
-    return wrong - right
-
-
 # --------------------------------------------------------------------------------------------
 def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embedder: Embedder | None = None,
             exclude_exemplar: str | None = None, relevance: float | None = None) -> Features:
@@ -294,12 +263,12 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
     if exemplars:
         sims = [bigram_cosine(answer, e.answer) for e in exemplars]
         v["knn"], v["knn_sim"] = knn(sims, [e.score for e in exemplars])
-        v["knn_wrong_margin"] = _wrong_margin(sims, exemplars)
+        v["knn_wrong_margin"] = wrong_margin(sims, exemplars)
         if ctx.reference_text:
-            ref = ctx.reference_text[:1500]
+            ref = ctx.reference_text[:1500] + "\n" + question
             bsims = [beyond_cosine(answer, e.answer, ref) for e in exemplars]
-            v["beyond_wrong_margin"] = _wrong_margin(bsims, exemplars)
-            v["beyond_knn"] = knn(bsims, [e.score for e in exemplars])[0]
+            v["beyond_wrong_margin"] = wrong_margin(bsims, exemplars)
+            v["beyond_knn"] = knn(bsims, [e.score for e in exemplars], tau=BEYOND_KNN_TAU)[0]
     else:
         v["no_material"] = 1.0
 
@@ -325,6 +294,13 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
             v["coverage_soft"] = max(v.get("coverage_soft", 0.0), v.get("dense_coverage", 0.0))
     if ctx.reference_text:
         v["reference_cov"] = support(ctx.reference_text[:1500], answer_tokens, answer, question_tokens, idf)
+        v.update(reference_features(answer, ctx.reference_text, question))
+        found = reference_conflicts([(c.start, c.end, c.text) for c in claims], ctx.reference_text, question)
+        for al, span, clause, why in found[:1]:
+            linked = _linked_point(clause, ctx, question_tokens, idf)
+            f.conflicts.append(ReferenceConflict(span, clause, why, al, linked.id.split("/")[-1] if linked else None,
+                                                 linked is None or linked.weight >= top_weight))
+            v["ref_contra"] = al
     rel = 1.0 if relevance is None else relevance
     v["relevance"] = rel
     v["relevance_top"] = 1.0 if rel >= 0.999 else 0.0
@@ -335,6 +311,15 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
     for name in FEATURES:
         v[name] = round(float(v[name]), 5)
     return f
+
+
+def _linked_point(clause: str, ctx: GradingContext, question_tokens: frozenset[str], idf: IdfTable
+                  ) -> ReferencePoint | None:
+    """The key point a reference clause states (the best-supported one, if any supports it at all)."""
+    tokens = canonical_tokens(clause)
+    scored = [(max(support(t, tokens, clause, question_tokens, idf) for t in _variants(pt)), pt) for pt in ctx.points]
+    best = max(scored, key=lambda x: x[0], default=(0.0, None))
+    return best[1] if best[0] >= 0.3 else None
 
 
 DENSE_CLAIMS = 1
@@ -380,6 +365,10 @@ def echo_share(answer: str, said: str) -> float:
     return len(a & canonical_tokens(said)) / len(a)
 
 
+DENSE_KNN_TAU = 0.04
+"""The pseudo-neighbour of ``dense_knn``, whose similarities are margins over the mean (+0.05)."""
+
+
 def _dense(f: Features, answer: str, ctx: GradingContext, embedder: Embedder, exemplars: list[Exemplar]) -> None:
     texts = [answer[:600], *[pt.text for pt in ctx.points], *[m.text for m in ctx.misconceptions],
              *[e.answer[:600] for e in exemplars]]  # the material's vectors are shipped (agent/grading/vectors.py)
@@ -395,4 +384,5 @@ def _dense(f: Features, answer: str, ctx: GradingContext, embedder: Embedder, ex
         sims = (vecs[1 + n_p + n_m:] @ a).tolist()
         # cosines crowd near 0.9: neighbours by margin over the mean
         base = float(np.mean(sims))
-        f.values["dense_knn"] = knn([max(s - base + 0.05, 0.0) for s in sims], [e.score for e in exemplars])[0]
+        f.values["dense_knn"] = knn([max(s - base + 0.05, 0.0) for s in sims], [e.score for e in exemplars],
+                                    tau=DENSE_KNN_TAU)[0]

@@ -64,7 +64,8 @@ class Finding(Frozen):
     point: str | None = None
     core: bool = True
     slot: bool = False
-    """Found by a deterministic slot check (a wrong value), not by claim matching."""
+    """Found by a deterministic check (a wrong slot value, or a clause of the reference said the opposite way),
+    not by claim matching."""
 
 
 class Grade(Frozen):

@@ -4,8 +4,9 @@ Steps, as a careful human grades: strip text aimed at the grader (flag `injectio
 is the lower of the grades with and without it, so an injection can never raise it) → empty or
 "不知道" → 0 → features from the item's grading material (key points with aliases, misconceptions
 per claim, slots, graded exemplars, cues; agent/grading/features.py) → the calibrated model's score
-and confidence (`uncertain` below it) → a stated misconception or a wrong slot value caps the score
-(core 3.5, elsewhere 6.0), flagged `misconception`, quoted and corrected in the feedback → caps for
+and confidence (`uncertain` below it) → a stated misconception, a wrong slot value or a clause of the reference
+said the other way round (flagged `contradiction` too) caps the score (core 3.5, elsewhere 6.0), flagged
+`misconception`, quoted and corrected in the feedback → caps for
 keyword lists, short answers, echoes, pitfalls → off-topic → feedback in Chinese with the sources.
 """
 
@@ -34,7 +35,7 @@ from agent.grading.signals import (
 from knowledge.embeddings import Embedder
 from knowledge.schema import QuestionItem
 
-VERSION = "rubric-2.0"
+VERSION = "rubric-2.1"
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,8 @@ class RubricParams:
     """An answer whose own question scores under this share of the best-matching question's BM25 score…"""
     off_topic_relevance_cov: float = 0.3
     """…and that covers less than this of its own points is about another question (capped as off-topic)."""
-    off_topic_relevance_cap: float = 1.0
+    off_topic_relevance_cap: float = 0.5
+    """RUBRIC step 1: 答非所问 0–1 (the middle, as ``off_topic_score``)."""
     no_reference_confidence: float = 0.3
     fallback_curve: tuple[tuple[float, float], ...] = ((0.0, 1.0), (0.25, 3.0), (0.5, 6.0), (0.75, 7.5), (1.0, 8.5))
     """Coverage → score when no trained model is available (flagged `uncertain`)."""
@@ -148,6 +150,8 @@ class RubricGrader:
                     flags.append("uncertain")
                 threshold, cap_at = model.misconception_at, model.misconception_cap_at
             wrong = self._wrong(f, threshold, answer)
+            if f.conflicts:
+                flags.append("contradiction")
             if wrong:
                 flags.append("misconception")
                 capping = [w for w in wrong if w.slot or v.get("mis_strength", 0.0) >= cap_at]
@@ -193,6 +197,9 @@ class RubricGrader:
         out = [Finding(text=answer[h.span[0]:h.span[1]], claim=h.misconception.text, why=h.misconception.why,
                        point=h.misconception.point, core=h.core)
                for h in f.misconceptions if h.strength >= threshold]
+        for c in f.conflicts:
+            out.append(Finding(text=answer[c.span[0]:c.span[1]], claim=f"与参考答案相反（{c.why}）",
+                               why=f"参考答案：{c.clause}", point=c.point, core=c.core, slot=True))
         top = max((pv.point.weight for pv in f.points), default=1.0)
         weight = {pv.point.id.split("/")[-1]: pv.point.weight for pv in f.points}
         for s in f.slots:

@@ -94,3 +94,48 @@ def test_no_material_is_a_feature_and_vectors_have_a_fixed_order() -> None:
     v = f("减去最大值。", bare)
     assert v.values["no_material"] == 1.0 and v.values["mis_strength"] == 0.0
     assert len(v.vector()) == len(FEATURES) and v.vector()[0] == 1.0
+
+
+def test_far_neighbours_shrink_toward_the_prior() -> None:
+    # every exemplar far away (an answer to another question): the neighbours say nothing
+    far, _ = knn([0.06, 0.05, 0.04], [9.5, 7.0, 2.0])
+    assert abs(far - (9.5 + 7.0 + 2.0) / 3) < 0.1
+    assert abs(knn([0.06, 0.05], [9.5, 2.0], prior=5.0)[0] - 5.0) < 0.05
+    near, sim = knn([0.6, 0.05], [9.5, 2.0], prior=5.0)
+    assert near > 9.3 and sim == 0.6
+    unrelated = f("学习率要用 warmup 预热，先小后大。")
+    assert 4.5 < unrelated.values["knn"] < 6.5  # the mean of the exemplars (6.0), not the least-far one's score
+
+
+def test_a_recitation_of_the_reference_states_every_clause() -> None:
+    from agent.grading.reference import reference_features
+
+    ref = "softmax 有 exp，x 大时 exp 溢出变 inf；减去最大值，数值等价但稳定"
+    recited = reference_features("softmax 里有 exp，x 大时 exp 溢出变 inf，所以减去最大值，数值等价但稳定。", ref, Q)
+    rewritten = reference_features("softmax 里有 exp，x 大时 exp 溢出变 inf，所以要加一个 epsilon。", ref, Q)
+    assert recited["ref_clause_min"] > 0.8 and recited["ref_precision"] > 0.6
+    assert rewritten["ref_clause_min"] < 0.5 and rewritten["ref_recall"] > 0.3  # most words kept, one clause gone
+    assert reference_features("", ref, Q)["ref_recall"] == 0.0
+
+
+def test_a_claim_that_says_the_reference_the_other_way_round_is_a_conflict() -> None:
+    from agent.grading.reference import clause_conflict, reference_conflicts
+
+    ref = "注意力对输入 token 的排列天然不敏感（置换不变）。warmup 让学习率从小到大逐步升高。attention score 只与相对位置有关。"
+    assert "敏感" in clause_conflict("注意力对输入 token 的排列天然敏感", "注意力对输入 token 的排列天然不敏感", ref)[1]
+    assert clause_conflict("然后学习率从大到小逐步降低", "warmup 让学习率从小到大逐步升高", ref)[0] > 0.5
+    assert clause_conflict("attention score 只与绝对位置有关", "attention score 只与相对位置有关", ref)[0] > 0.5
+    assert clause_conflict("自注意力复杂度是 O(n)", "自注意力复杂度是 O(n²)", "自注意力复杂度是 O(n²)")[1].startswith("复杂度")
+    # the same words said the right way, and a negation about another subject, are not conflicts
+    assert clause_conflict("注意力对 token 的排列天然不敏感", "注意力对输入 token 的排列天然不敏感", ref) == (0.0, "")
+    assert clause_conflict("buffer 不被优化器更新", "Parameter 会被优化器更新", "Parameter 会被优化器更新") == (0.0, "")
+    answer = "位置编码很重要。注意力对输入 token 的排列天然敏感，所以要加位置编码。"
+    hits = reference_conflicts([(0, len(answer), answer)], ref, "为什么需要位置编码？")
+    assert hits and answer[hits[0][1][0]:hits[0][1][1]] == "注意力对输入 token 的排列天然敏感"
+
+
+def test_a_conflict_with_the_reference_is_a_feature_and_is_linked_to_its_point() -> None:
+    ctx = CTX.model_copy(update={"reference_text": "exp 在输入较大时上溢为 inf；每行减去最大值后再做 exp，结果不变"})
+    wrong = f("exp 在输入较大时上溢为 inf，每行减去最小值后再做 exp，结果不变。", ctx)
+    assert wrong.values["ref_contra"] > 0.5 and wrong.conflicts[0].point == "k2" and wrong.conflicts[0].core
+    assert f("exp 在输入较大时上溢为 inf，每行减去最大值后再做 exp，结果不变。", ctx).values["ref_contra"] == 0.0
