@@ -3,12 +3,10 @@ sits at the chat-model seam; everything else is real), and a rejected wording is
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from langchain_core.messages import AIMessage
 from typer.testing import CliRunner
 
 import ui.chat_commands as chat_commands
@@ -16,12 +14,8 @@ from agent.interviewer import Interviewer
 from agent.settings import AgentSettings
 from knowledge.kb import KnowledgeBase
 from knowledge.settings import KnowledgeSettings
-from tests.agent.fakes import ScriptedChatModel
+from tests.agent.fakes import ScriptedChatModel, follow_up_script
 from ui.cli import app
-
-
-def _call(name: str, n: int) -> AIMessage:
-    return AIMessage(content="", tool_calls=[{"name": name, "args": {}, "id": f"c{n}", "type": "tool_call"}])
 
 
 def _interview(home: Path, monkeypatch: pytest.MonkeyPatch, phrase: Any) -> tuple[str, ScriptedChatModel, Any]:
@@ -32,15 +26,8 @@ def _interview(home: Path, monkeypatch: pytest.MonkeyPatch, phrase: Any) -> tupl
     first = iv.bank.by_id[Interviewer(kb, AgentSettings(home=home / "probe", backend="offline"))
                           .start(__import__("agent.domain", fromlist=["InterviewConfig"]).InterviewConfig(
                               n_questions=1, seed=21, follow_up_budget=1)).session.records[0].item_id]
-    kps = first.key_points
-    target = sorted(kps[1:], key=lambda k: -k.weight)[0]
-    model.script.extend([
-        _call("grade_answer", 1),
-        json.dumps({"score": 4.0, "key_points": [{"id": kps[0].id, "verdict": "covered", "evidence": ""}]
-                    + [{"id": k.id, "verdict": "missed", "evidence": ""} for k in kps[1:]],
-                    "misconceptions": [], "flags": [], "feedback": ""}, ensure_ascii=False),
-        _call("plan_follow_up", 2), "好的", phrase(target),
-    ])
+    script, target = follow_up_script(first, phrase)
+    model.script.extend(script)
     monkeypatch.setattr(chat_commands, "fresh_interviewer", lambda: iv)
     monkeypatch.setattr(chat_commands, "ready_kb", lambda: kb)
     result = CliRunner().invoke(app, ["chat", "-n", "1", "--seed", "21", "--follow-ups", "1"], input="我只记得一部分\n")

@@ -58,3 +58,22 @@ class ScriptedChatModel(GenericFakeChatModel):
 
     def assert_used_up(self) -> None:
         assert not self.script, f"{len(self.script)} scripted replies were not used"
+
+
+def tool_call(name: str, n: int) -> AIMessage:
+    return AIMessage(content="", tool_calls=[{"name": name, "args": {}, "id": f"call{n}", "type": "tool_call"}])
+
+
+def follow_up_script(item: Any, phrase: Any) -> tuple[list[Any], Any]:
+    """The replies of an LLM turn that ends in a follow-up: the agent grades through its tool (the first
+    key point covered, the rest missed), plans, says something (never shown), and then words the
+    follow-up as ``phrase(point)`` for the point the policy probes (the heaviest missed one)."""
+    import json
+
+    kps = item.key_points
+    target = sorted(kps[1:], key=lambda k: -k.weight)[0]
+    grade = {"score": 4.0, "key_points": [{"id": kps[0].id, "verdict": "covered", "evidence": ""}]
+             + [{"id": k.id, "verdict": "missed", "evidence": ""} for k in kps[1:]],
+             "misconceptions": [], "flags": [], "feedback": ""}
+    return [tool_call("grade_answer", 1), json.dumps(grade, ensure_ascii=False), tool_call("plan_follow_up", 2), "好的",
+            phrase(target)], target

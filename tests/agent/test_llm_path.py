@@ -17,7 +17,7 @@ from agent.interviewer import Interviewer
 from agent.settings import AgentSettings
 from knowledge.kb import KnowledgeBase
 from knowledge.settings import KnowledgeSettings
-from tests.agent.fakes import ScriptedChatModel
+from tests.agent.fakes import ScriptedChatModel, follow_up_script
 
 
 def grade_json(points: list[str], score: float = 8.5, evidence: str = "", verdict: str = "covered",
@@ -86,17 +86,8 @@ def _to_follow_up(home: Path, phrase: Callable[[Any], str], on_token: Callable[[
     wording of that follow-up."""
     kb = KnowledgeBase(KnowledgeSettings(home=home))
     iv, model, sid, item = _first_item(home, kb, 8, 1)
-    kps = item.key_points
-    target = sorted(kps[1:], key=lambda k: -k.weight)[0]
-    model.script.extend([
-        tool_call("grade_answer", 1),
-        json.dumps({"score": 5.0, "key_points": [{"id": kps[0].id, "verdict": "covered", "evidence": ""}]
-                    + [{"id": k.id, "verdict": "missed", "evidence": ""} for k in kps[1:]],
-                    "misconceptions": [], "flags": [], "feedback": ""}, ensure_ascii=False),
-        tool_call("plan_follow_up", 2),
-        "好的",
-        phrase(target),
-    ])
+    script, target = follow_up_script(item, phrase)
+    model.script.extend(script)
     r = iv.answer(sid, "我只记得一部分", on_token=on_token)
     model.assert_used_up()
     assert r.said[-1].kind == "follow_up"

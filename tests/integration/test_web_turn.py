@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from langchain_core.messages import AIMessage
 
 from tests.integration.servers import free_port
 from tests.integration.test_web_browser import (  # noqa: F401 - fixtures
@@ -88,10 +87,6 @@ def test_a_whole_english_interview_has_no_chinese_interviewer_text(watched: Any,
 
 
 # streaming ---------------------------------------------------------------------------------------------------
-def _call(name: str, n: int) -> AIMessage:
-    return AIMessage(content="", tool_calls=[{"name": name, "args": {}, "id": f"c{n}", "type": "tool_call"}])
-
-
 def test_an_llm_follow_up_streams_into_the_chat(browser: Any, built_home: Path, tmp_path: Path) -> None:  # noqa: F811
     """The web app in this process, its chat model scripted (the only fake, at the chat-model seam) and
     streaming a few characters every 0.25 s."""
@@ -99,7 +94,7 @@ def test_an_llm_follow_up_streams_into_the_chat(browser: Any, built_home: Path, 
     from agent.settings import AgentSettings
     from knowledge.kb import KnowledgeBase
     from knowledge.settings import KnowledgeSettings
-    from tests.agent.fakes import ScriptedChatModel
+    from tests.agent.fakes import ScriptedChatModel, follow_up_script
     from ui.web.app import build_app, launch_options
     from ui.web.context import WebContext
 
@@ -119,32 +114,31 @@ def test_an_llm_follow_up_streams_into_the_chat(browser: Any, built_home: Path, 
         page.wait_for_function("document.querySelector('#ms-status').innerText.includes('/1')")
         sid = re.search(r"会话 (\w+)", status(page)).group(1)  # type: ignore[union-attr]
         item = iv.bank.by_id[iv.state(sid).records[0].item_id]
-        kps = item.key_points
-        target = sorted(kps[1:], key=lambda k: -k.weight)[0]
-        wording = f"好的，这一点你已经说清楚了。接下来：{target.probe}"
-        model.script.extend([
-            _call("grade_answer", 1),
-            json.dumps({"score": 4.0, "key_points": [{"id": kps[0].id, "verdict": "covered", "evidence": ""}]
-                        + [{"id": k.id, "verdict": "missed", "evidence": ""} for k in kps[1:]],
-                        "misconceptions": [], "flags": [], "feedback": ""}, ensure_ascii=False),
-            _call("plan_follow_up", 2), "好的", wording,
-        ])
+        wording: list[str] = []
+
+        def phrase(point: Any) -> str:
+            wording.append(f"好的，这一点你已经说清楚了。接下来：{point.probe}")
+            return wording[0]
+
+        script, _ = follow_up_script(item, phrase)
+        model.script.extend(script)
         page.fill("#ms-answer textarea", "我只记得一部分")
         page.click("#ms-submit")
         seen: list[str] = []
         deadline = time.time() + 60
+        expected = wording[0]
         while time.time() < deadline:
             bots = bot_messages(page)
             if bots:
                 seen.append(bots[-1])
-            if bots and " ".join(bots[-1].split()) == " ".join(wording.split()):
+            if bots and " ".join(bots[-1].split()) == " ".join(expected.split()):
                 break
             time.sleep(0.1)
         shot(page, "web_streaming.png")
-        partial = [s for s in seen if s.endswith("▍") and len(s.strip("▍ ")) < len(wording)]
+        partial = [s for s in seen if s.endswith("▍") and len(s.strip("▍ ")) < len(expected)]
         assert partial, f"no partial message was ever visible: {seen[-3:]}"
-        assert wording.startswith(partial[0].rstrip("▍ ").strip()[:5])
-        assert " ".join(seen[-1].split()) == " ".join(wording.split())  # the final, saved message
+        assert expected.startswith(partial[0].rstrip("▍ ").strip()[:5])
+        assert " ".join(seen[-1].split()) == " ".join(expected.split())  # the final, saved message
         model.assert_used_up()
         w.close()
     finally:
