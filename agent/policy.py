@@ -22,13 +22,6 @@ RECENT_SESSIONS = 3
 """Questions asked in this many recent sessions are avoided (unless reviewing or nothing else is left)."""
 
 
-def parse_command(text: str) -> str:
-    """The command kind of free text (kept for callers of the old API; see agent.commands.parse)."""
-    from agent.commands import parse
-
-    return parse(text).kind
-
-
 def eligible(items: Sequence[QuestionItem], config: InterviewConfig) -> list[QuestionItem]:
     lo, hi = config.difficulty
     out = []
