@@ -1,4 +1,5 @@
-"""The interview as a LangGraph graph with a SQLite checkpointer — the one session store.
+"""The interview as a LangGraph graph with a checkpointer — the one session store: SQLite under
+MIANSHI_HOME by default, LangGraph's PostgresSaver when MIANSHI_DATABASE_URL is postgresql://….
 
 One invocation handles one input for one session (thread): START → route → start | turn → END. A node
 runs the pure engine (decisions → events), the phrasing stage (events → words; an LLM phraser streams
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypedDict
 
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
@@ -79,7 +81,7 @@ def _emit() -> Callable[[str], None]:
         return lambda _token: None
 
 
-def build_graph(runtime: Runtime, checkpointer: SqliteSaver) -> Any:
+def build_graph(runtime: Runtime, checkpointer: BaseCheckpointSaver[Any]) -> Any:
     templates = TemplatePhraser()
 
     def finish_step(step: engine.Step, flags: tuple[str, ...] = ()) -> GraphState:
@@ -124,11 +126,42 @@ def build_graph(runtime: Runtime, checkpointer: SqliteSaver) -> Any:
     return g.compile(checkpointer=checkpointer)
 
 
-def open_checkpointer(path: Path) -> SqliteSaver:
+def open_checkpointer(path: Path, database_url: str | None = None) -> BaseCheckpointSaver[Any]:
+    """SQLite at ``path``, or PostgreSQL (a small connection pool; the checkpoint tables are created
+    or migrated by PostgresSaver.setup, under an advisory lock so several workers may start at once)."""
+    from agent.database import is_postgres
+
+    if database_url and is_postgres(database_url):
+        return _postgres_checkpointer(database_url)
     path.parent.mkdir(parents=True, exist_ok=True)
     con = sqlite3.connect(path, check_same_thread=False, timeout=30)
     con.execute("PRAGMA journal_mode=WAL")
     return SqliteSaver(con)
+
+
+def _postgres_checkpointer(url: str) -> BaseCheckpointSaver[Any]:
+    import psycopg
+    from langgraph.checkpoint.postgres import PostgresSaver
+    from psycopg.rows import dict_row
+    from psycopg_pool import ConnectionPool
+
+    from agent.database import MIGRATION_LOCK, psycopg_url, redact_url
+
+    conninfo = psycopg_url(url)
+    try:
+        with psycopg.connect(conninfo, autocommit=True, connect_timeout=10) as con:
+            con.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK + 1,))
+            try:
+                with psycopg.connect(conninfo, autocommit=True, prepare_threshold=0, row_factory=dict_row) as setup_con:
+                    PostgresSaver(setup_con).setup()
+            finally:
+                con.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK + 1,))
+    except psycopg.OperationalError:
+        raise ConnectionError(f"无法连接数据库 {redact_url(url)}") from None
+    pool: ConnectionPool[Any] = ConnectionPool(
+        conninfo, min_size=1, max_size=4, open=True,
+        kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row})
+    return PostgresSaver(pool)
 
 
 def grade_of(data: dict[str, Any] | None) -> Grade | None:

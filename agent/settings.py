@@ -15,8 +15,11 @@ class AgentSettings(BaseSettings):
     home: Path = Path("~/.mianshi")
     backend: Literal["auto", "offline", "llm"] = Field(
         default="auto", description="auto：配置了 API Key/地址就用大模型，否则离线考官；offline：始终离线；llm：必须用大模型")
-    api_key: str | None = Field(default=None, validation_alias=AliasChoices("MIANSHI_API_KEY", "OPENAI_API_KEY"))
+    api_key: str | None = Field(default=None, repr=False, validation_alias=AliasChoices("MIANSHI_API_KEY", "OPENAI_API_KEY"))
     base_url: str | None = Field(default=None, validation_alias=AliasChoices("MIANSHI_BASE_URL", "OPENAI_BASE_URL"))
+    database_url: str | None = Field(
+        default=None, repr=False,
+        description="postgresql://USER:PASS@HOST:PORT/DB：历史、复习计划和面试检查点存入 PostgreSQL；不设则用 MIANSHI_HOME 下的 SQLite")
     llm_model: str = "gpt-4o-mini"
     llm_timeout: float = Field(default=60.0, gt=0)
     llm_max_retries: int = Field(default=2, ge=0, le=10)

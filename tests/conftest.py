@@ -87,3 +87,12 @@ def kb(built_home: Path):  # type: ignore[no-untyped-def]
     from knowledge.settings import KnowledgeSettings
 
     return KnowledgeBase(KnowledgeSettings(home=built_home))
+
+
+@pytest.fixture(scope="session")
+def postgres_base() -> Iterator[str]:
+    """A real PostgreSQL server on 127.0.0.1 for the whole run (skips with a reason when missing)."""
+    from tests.integration.postgres import postgres_server
+
+    with postgres_server() as url:
+        yield url

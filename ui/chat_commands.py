@@ -18,6 +18,21 @@ from ui.console import err, out
 from ui.kb_commands import ready_kb
 from ui.services import fresh_interviewer
 
+UserOption = Annotated[str | None, typer.Option(
+    "--user", envvar="MIANSHI_USER", show_default=False, help="以哪个用户的身份（默认：当前系统用户）；各用户的会话和复习队列互不可见")]
+
+
+def user_interviewer(user: str | None) -> Interviewer:
+    """The facade acting for ``user`` (None: the OS user)."""
+    iv = fresh_interviewer()
+    if user is None:
+        return iv
+    from ui.users import valid_name
+
+    if not valid_name(user):
+        raise typer.BadParameter("用户名只能含字母、数字和 _ . @ + -", param_hint="--user")
+    return iv.for_user(user)
+
 
 def _difficulty(value: str) -> tuple[int, int]:
     try:
@@ -76,6 +91,7 @@ def chat(
     review: Annotated[bool, typer.Option("--review", help="复习模式：按优先级逐一重问所有到期的薄弱题")] = False,
     seed: Annotated[int | None, typer.Option("--seed", help="出题顺序的随机种子（默认每场随机）")] = None,
     lang: Annotated[str, typer.Option("--lang", help="面试官的语言：zh | en")] = "zh",
+    user: UserOption = None,
 ) -> None:
     """终端模拟面试。输入回答后回车；可输入 提示 / 跳过 / 结束，或先问题目的意思（不计分）。
 
@@ -85,7 +101,7 @@ def chat(
     if lang not in ("zh", "en"):
         raise typer.BadParameter("语言只能是 zh 或 en")
     ready_kb()
-    iv = fresh_interviewer()
+    iv = user_interviewer(user)
     printer = TokenPrinter()
     try:
         if resume:
@@ -129,16 +145,17 @@ def chat(
               else f"[bold]Mean {mean} ({verdict})[/bold]   report: mianshi report {sid}")
 
 
-def history(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON（含每个会话的轮次与得分）")] = False) -> None:
+def history(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON（含每个会话的轮次与得分）")] = False,
+            user: UserOption = None) -> None:
     """历史会话：日期、题数、平均分、是否完成。"""
-    iv = fresh_interviewer()
+    iv = user_interviewer(user)
     sessions = iv.sessions()
     if as_json:
         data = []
         for s in sessions:
             row = s.model_dump()
             row["finished"] = s.status == "finished"
-            row["turns"] = iv.history.turns(s.id)
+            row["turns"] = iv.turns(s.id)
             data.append(row)
         print(json.dumps(data, ensure_ascii=False, indent=1))
         return
@@ -156,11 +173,12 @@ def report(
     session: Annotated[str, typer.Argument(help="会话 ID")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="md | html | json")] = "md",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="写入文件（默认打印）")] = None,
+    user: UserOption = None,
 ) -> None:
     """导出某次面试的报告（Markdown / HTML / JSON）。"""
     if fmt not in ("md", "html", "json"):
         raise typer.BadParameter("格式只能是 md、html 或 json")
-    iv: Interviewer = fresh_interviewer()
+    iv: Interviewer = user_interviewer(user)
     try:
         text = iv.render_report(session, fmt)  # type: ignore[arg-type]
     except SessionNotFound:

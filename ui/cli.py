@@ -37,6 +37,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "history": LazyCommand("ui.chat_commands", "history", "历史会话：日期、题数、平均分、是否完成。"),
     "report": LazyCommand("ui.chat_commands", "report", "导出某次面试的报告（Markdown / HTML / JSON）。"),
     "eval": LazyCommand("ui.eval_commands", "app", "批量评分与评分器一致性 / batch grading."),
+    "users": LazyCommand("ui.users_commands", "app", "网页版账号：添加、列出、删除；汇总统计 / accounts of the web app."),
     "ui": LazyCommand("ui.web_commands", "ui",
                       "网页版模拟面试：模拟面试、题库、历史、批量评测、设置。中文界面（可切换英文），离线可用。"),
 }

@@ -1,5 +1,10 @@
 """What the web callbacks are given: how to get the interviewer facade, where to write downloads, and
-the relabelling registry. Holds no interview state (that lives in each browser session)."""
+the relabelling registry. Holds no interview state (that lives in each browser session).
+
+Who is asking: every callback calls ``ctx.interviewer()``, which returns the facade bound to the user of
+the Gradio request being served (``gr.Request.username`` with ``--users``, the trusted proxy header with
+MIANSHI_TRUSTED_USER_HEADER, else the single default user), so no callback can read another user's
+sessions, history or review queue."""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from typing import Any
 
 from agent.interviewer import Interviewer
 from ui import services
+from ui.users import valid_name
 from ui.web.i18n import Lang, lang_of, t
 
 log = logging.getLogger("mianshi.web")
@@ -27,21 +33,75 @@ def valid_session_id(value: object) -> str | None:
     return value if isinstance(value, str) and SESSION_ID.match(value) else None
 
 
+class NotSignedIn(PermissionError):
+    """The trusted proxy header is missing from a request (or names no valid user)."""
+
+
+def request_user(request: Any, trusted_header: str | None) -> str | None:
+    """The user a Gradio request speaks for: its header (behind a trusted proxy) or its login name."""
+    if request is None:
+        return None
+    if trusted_header:
+        headers = getattr(request, "headers", None) or {}
+        name = str(headers.get(trusted_header.lower()) or headers.get(trusted_header) or "").strip()
+        if not name or not valid_name(name):
+            raise NotSignedIn(trusted_header)
+        return name
+    login = getattr(request, "username", None)
+    return str(login) if login else None
+
+
+def current_request() -> Any:
+    """The request of the Gradio event being served in this thread (None outside an event)."""
+    try:
+        from gradio.context import LocalContext
+    except ImportError:  # pragma: no cover
+        return None
+    return LocalContext.request.get(None)
+
+
 @dataclass
 class WebContext:
     interviewer: Callable[[], Interviewer] = services.interviewer
-    """The shared facade (it locks around each turn; per-session state lives in its SQLite files)."""
+    """The facade bound to the user of the current request (see the module doc). The shared facade it
+    wraps locks around each turn; per-session state lives in its database."""
     refresh: Callable[[], Interviewer] = services.fresh_interviewer
     """A new facade after the bank changed (documents added)."""
+    default_user: str | None = None
+    """The user of a request without a login (None: the facade's own, the OS user)."""
+    trusted_header: str | None = None
+    """MIANSHI_TRUSTED_USER_HEADER: the header a trusted reverse proxy sets to the signed-in user."""
+    admins: Callable[[str], bool] = lambda _name: False
+    """Whether a user has the admin role (may see aggregates over all users)."""
     work_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "mianshi-web")
     """Downloads (reports, batch results); inside the temp dir, which Gradio may serve."""
     bank_lock: threading.Lock = field(default_factory=threading.Lock)
     """One bank change at a time."""
 
+    def __post_init__(self) -> None:
+        shared, fresh = self.interviewer, self.refresh
+        self.shared_interviewer = shared
+        self.interviewer = lambda: self._bind(shared())
+        self.refresh = lambda: self._bind(fresh())
+
+    def user(self) -> str | None:
+        """The user of the request being served (None: the default user)."""
+        return request_user(current_request(), self.trusted_header) or self.default_user
+
+    def is_admin(self) -> bool:
+        name = self.user()
+        return name is not None and self.admins(name)
+
+    def _bind(self, iv: Interviewer) -> Interviewer:
+        name = self.user()
+        return iv.for_user(name) if name else iv
+
     def session_dir(self, session_id: str) -> Path:
-        path = self.work_dir / "sessions" / session_id
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        """A fresh directory for a session's downloads, with an unguessable name (the files are served
+        by path: another user must not reach them by guessing a session id)."""
+        root = self.work_dir / "sessions"
+        root.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f"{session_id}-", dir=root))
 
     def batch_dir(self) -> Path:
         root = self.work_dir / "batch"
@@ -52,7 +112,7 @@ class WebContext:
         """The key that obfuscates the session id kept in the browser; stored under MIANSHI_HOME so a
         refresh still resumes after the server restarts."""
         try:
-            path = self.interviewer().settings.home_dir / "web_secret"
+            path = self.shared_interviewer().settings.home_dir / "web_secret"
             if not path.exists():
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(secrets.token_hex(16), encoding="utf-8")
