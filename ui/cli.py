@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from dataclasses import dataclass
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -105,7 +106,11 @@ def root() -> None:
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except ConnectionError as exc:  # the database (MIANSHI_DATABASE_URL) is unreachable; the message has no password
+        sys.stderr.write(f"错误：{exc}\n")
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":
