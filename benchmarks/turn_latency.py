@@ -15,8 +15,8 @@ from pathlib import Path
 from common import ROOT, built_kb, machine, read_jsonl
 
 from agent.domain import InterviewConfig
-from agent.interviewer import Interviewer
 from agent.grading.model import Grade, GradingContext, KeyPointResult, verdict_for
+from agent.interviewer import Interviewer
 from agent.settings import AgentSettings
 from knowledge.schema import QuestionItem
 
