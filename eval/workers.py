@@ -25,6 +25,7 @@ import os
 import queue
 import signal
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -128,7 +129,9 @@ class Channel:
                     self.tasks.put((message[1], message[2]))
                 else:
                     self.tasks.put(None)
-        except (EOFError, OSError):
+        except (EOFError, OSError):  # the parent is gone: exit the clean way (below), or at once
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(10)
             os._exit(0)
 
 
@@ -199,15 +202,22 @@ def open_worker_examiner(spec: WorkerSpec, client: Any) -> Examiner:
     return examiner
 
 
+def _exit_cleanly(signum: int, frame: Any) -> None:
+    """SIGTERM: leave through SystemExit, so multiprocessing's finalisers release what libraries
+    registered (tqdm's semaphore) instead of the resource tracker warning about leaks."""
+    raise SystemExit(0)
+
+
 def worker_main(conn: Connection, spec: WorkerSpec) -> None:
     """A worker process: build the examiner, then grade each task's rows in order, one message a row."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group; the parent stops us
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     os.environ.setdefault("OMP_NUM_THREADS", str(spec.omp_threads))  # before the embedder's OpenMP loads
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     channel = Channel(conn)
     try:
         examiner = (spec.factory or open_worker_examiner)(spec, ProxyClient(channel))
-    except BaseException as exc:  # reported to the parent, which stops the run with this message
+    except Exception as exc:  # reported to the parent, which stops the run with this message
         channel.send(("failed", f"{type(exc).__name__}: {exc}"))
         return
     channel.send(("ready", os.getpid()))
