@@ -25,21 +25,29 @@ from knowledge.parsers.note_text import (
     clean_question,
     is_link_only,
     junk_reason,
-    prompt_instruction,
     question_like,
     strip_trailing_commentary,
+)
+from knowledge.parsers.numbered_lists import (
+    DOT,
+    HEADING,
+    PAREN,
+    PROSE_FENCE,
+    Start,
+    continuations,
+    judge_runs,
+    not_answer_lists,
+    sequential,
+    unwrap_question_fences,
 )
 from knowledge.schema import LoadWarning
 from knowledge.text import clean_title
 
 NAME = "markdown_qa"
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _NUMBERED_Q = re.compile(r"^(?:Q\s*)?(\d{1,3}(?:\.\d{1,3})*)(?:\s*[.、:：)）]\s*|\s+)(\S.*)$", re.I)
 _Q_LABEL = re.compile(r"^Q\s*(\d{0,3})\s*[.:：]\s*(\S.*)$", re.I)
 _BOLD_LINE = re.compile(r"^\*\*(.+?)\*\*\s*[：:]?\s*$")
-_PAREN = re.compile(r"^(\d{1,3})[)）]\s*(\S.*)$")
-_DOT = re.compile(r"^(\d{1,3})[.、](?!\d)\s*(\S.*)$")
 _BULLET = re.compile(r"^[-*+]\s+(\S.*)$")
 _QA_Q = re.compile(r"^(?:\*\*)?(?:Q|问|问题)\s*(\d{0,3})\s*[:：](?:\*\*)?\s*(.*)$", re.I)
 _QA_A = re.compile(r"^(?:\*\*)?(?:A|答|回答|答案)\s*\d{0,3}\s*[:：](?:\*\*)?\s*(.*)$", re.I)
@@ -49,25 +57,13 @@ _ANSWER_LABEL = re.compile(
     r"^\s*(?:\*\*)?(?:回答思路|参考答案|标准答案|满分答案|答案|解答|回答|答)\s*[:：](?:\*\*)?\s*"
 )
 _PLACEHOLDER = re.compile(r"^(?:#{1,6}\s+)?(?:\*\*)?\s*(?:Q|问题?)\s*(\d{1,3})\s*[.:：、]?\s*(?:\*\*)?\s*[:：]?\s*$", re.I)
-_PROSE_FENCE = ("", "text", "txt", "plain", "plaintext", "markdown", "md")
 STYLES = ("heading", "qa", "dialogue", "bold", "paren", "dot", "bullet")
 LIST_STYLES = ("paren", "dot", "bullet")
 
 
 @dataclass
-class _Start:
-    index: int
-    question: str
-    number: str = ""
-    level: int = 0  # heading level; 0 when not a heading
-    skip: str | None = None
-    """Why this line starts no question (a placeholder, 自我介绍…): it only ends the one before."""
-    run: int = 0
-
-
-@dataclass
 class _Draft:
-    start: _Start
+    start: Start
     draft: ItemDraft
     run: int
     lines: list[str] = field(default_factory=list)
@@ -99,111 +95,41 @@ def _indented(raw: str) -> bool:
     return raw[:1] in (" ", "\t")
 
 
-def _candidates(lines: list[str], fenced: list[bool]) -> dict[str, list[_Start]]:
-    styles: dict[str, list[_Start]] = {k: [] for k in STYLES}
+def _candidates(lines: list[str], fenced: list[bool]) -> dict[str, list[Start]]:
+    styles: dict[str, list[Start]] = {k: [] for k in STYLES}
     for i, raw in enumerate(lines):
         if fenced[i]:
             continue
         line = raw.rstrip()
-        if m := _HEADING.match(line):
+        if m := HEADING.match(line):
             level = len(m.group(1))
             if hq := _heading_question(m.group(2), level):
-                styles["heading"].append(_Start(i, hq[1], hq[0], level=level))
+                styles["heading"].append(Start(i, hq[1], hq[0], level=level))
             continue
         if _indented(raw):
             continue
         if m := _QA_Q.match(line):
-            styles["qa"].append(_Start(i, clean_question(m.group(2)), m.group(1)))
+            styles["qa"].append(Start(i, clean_question(m.group(2)), m.group(1)))
         elif m := _DLG_Q.match(line):
-            styles["dialogue"].append(_Start(i, clean_question(m.group(1))))
+            styles["dialogue"].append(Start(i, clean_question(m.group(1))))
         elif (m := _BOLD_LINE.match(line)) and (hq := _heading_question(m.group(1))) and (hq[0] or hq[1]):
-            styles["bold"].append(_Start(i, hq[1], hq[0]))
-        elif m := _PAREN.match(line):
-            styles["paren"].append(_Start(i, clean_question(m.group(2)), m.group(1)))
-        elif m := _DOT.match(line):
-            styles["dot"].append(_Start(i, clean_question(m.group(2)), m.group(1)))
+            styles["bold"].append(Start(i, hq[1], hq[0]))
+        elif m := PAREN.match(line):
+            styles["paren"].append(Start(i, clean_question(m.group(2)), m.group(1)))
+        elif m := DOT.match(line):
+            styles["dot"].append(Start(i, clean_question(m.group(2)), m.group(1)))
         elif (m := _BULLET.match(line)) and clean_question(m.group(1)).endswith(("？", "?")):
-            styles["bullet"].append(_Start(i, clean_question(m.group(1))))
+            styles["bullet"].append(Start(i, clean_question(m.group(1))))
     return styles
 
 
-def _placeholders(lines: list[str], fenced: list[bool]) -> list[_Start]:
+def _placeholders(lines: list[str], fenced: list[bool]) -> list[Start]:
     """`Q14:` / `**Q5：**` with nothing after them: they end the question before and start none."""
-    return [_Start(i, "", m.group(1), skip="空题目（只有编号，没有内容），已跳过")
+    return [Start(i, "", m.group(1), skip="空题目（只有编号，没有内容），已跳过")
             for i, raw in enumerate(lines) if not fenced[i] and (m := _PLACEHOLDER.match(raw.strip()))]
 
 
-def _between_blank(lines: list[str], a: int, b: int) -> bool:
-    return all(not lines[k].strip() for k in range(a + 1, b))
-
-
-def _heading_between(lines: list[str], fenced: list[bool], a: int, b: int) -> bool:
-    return any(not fenced[k] and _HEADING.match(lines[k]) for k in range(a + 1, b))
-
-
-def _question_run(starts: list[_Start], k: int, lines: list[str]) -> int:
-    """Length of the run of consecutive numbers from starts[k] with nothing between the lines
-    (a list of questions without answers), 0 when fewer than two or mostly not questions."""
-    n = 1
-    while (k + n < len(starts) and int(starts[k + n].number) == int(starts[k + n - 1].number) + 1
-           and _between_blank(lines, starts[k + n - 1].index, starts[k + n].index)):
-        n += 1
-    run = starts[k:k + n]
-    asks = sum(1 for s in run if question_like(s.question))
-    return n if n >= 2 and asks * 2 >= n else 0
-
-
-def _sequential(starts: list[_Start], lines: list[str], fenced: list[bool]) -> list[_Start]:
-    """Keep numbered lines that continue the question numbering (answers' own lists restart at 1).
-
-    A restart at 1 begins a new list of questions (the next interview round) when a heading comes
-    before it or when it is a list of questions without answers; each list is one ``run``."""
-    ends_q = [s for s in starts if s.question.rstrip().endswith(("？", "?"))]
-    require_q = len(ends_q) >= 0.6 * len(starts) and len(ends_q) >= 2
-    kept: list[_Start] = []
-    last = 0
-    run = 0
-    in_answer_list = False  # an answer's own list restarted at 1 since the last question
-    for k, s in enumerate(starts):
-        n = int(s.number)
-        is_q = s.question.rstrip().endswith(("？", "?"))
-        restart = bool(kept) and n == 1 and (
-            (_heading_between(lines, fenced, kept[-1].index, s.index) and question_like(s.question))
-            or _question_run(starts, k, lines) > 0)
-        if not kept or restart:
-            run += 1
-            s.run = run
-            kept.append(s)
-            last, in_answer_list = n, False
-        elif (n == last + 1 and not in_answer_list) or (require_q and is_q and n > last):
-            s.run = run
-            kept.append(s)
-            last, in_answer_list = n, False
-        elif n == 1:
-            in_answer_list = True
-    return kept
-
-
-def _judge_runs(starts: list[_Start]) -> tuple[list[_Start], list[_Start]]:
-    """Drop lists that are not questions (prompt instructions, steps); mark junk items to skip.
-
-    Returns (kept starts, starts of dropped prompt lists)."""
-    kept: list[_Start] = []
-    dropped: list[_Start] = []
-    for run in sorted({s.run for s in starts}):
-        members = [s for s in starts if s.run == run]
-        for s in members:
-            s.skip = junk_reason(s.question)
-        real = [s for s in members if s.skip is None]
-        asks = sum(1 for s in real if question_like(s.question))
-        if real and asks * 2 >= len(real):
-            kept.extend(members)
-        elif any(prompt_instruction(s.question) for s in members):
-            dropped.extend(members)
-    return kept, dropped
-
-
-def _sections_not_questions(starts: list[_Start]) -> list[_Start]:
+def _sections_not_questions(starts: list[Start]) -> list[Start]:
     """A numbered heading with deeper question headings under it is a section, not a question."""
     kept = []
     for k, s in enumerate(starts):
@@ -212,64 +138,6 @@ def _sections_not_questions(starts: list[_Start]) -> list[_Start]:
             continue
         kept.append(s)
     return kept
-
-
-def _not_answer_lists(starts: list[_Start], headings: list[_Start], lines: list[str], fenced: list[bool]) -> list[_Start]:
-    """Drop numbered lists that start at 1 under a question heading: they are that question's answer."""
-    question_headings = {h.index for h in headings}
-    kept: list[_Start] = []
-    for run in sorted({s.run for s in starts}):
-        members = [s for s in starts if s.run == run]
-        first = members[0]
-        above = next((k for k in range(first.index - 1, -1, -1) if not fenced[k] and _HEADING.match(lines[k])), None)
-        if first.number == "1" and above is not None and above in question_headings:
-            continue
-        kept.extend(members)
-    return kept
-
-
-def _continuations(primary: list[_Start], others: list[_Start]) -> list[_Start]:
-    """Numbered question lines that go on with the headings' numbering (`## 3. …` then `4. …？`):
-    questions the author stopped writing as headings, never part of the answer above them."""
-    numbered = [s for s in primary if s.number.isdigit()]
-    if not numbered:
-        return []
-    added: list[_Start] = []
-    by_index = sorted(numbered, key=lambda s: s.index)
-    for s in sorted(others, key=lambda s: s.index):
-        before = [p for p in by_index + added if p.index < s.index]
-        if not before or not s.question.endswith(("？", "?")) or junk_reason(s.question):
-            continue
-        prev = max(before, key=lambda p: p.index)
-        if prev.number.isdigit() and int(s.number) == int(prev.number) + 1:
-            added.append(_Start(s.index, s.question, s.number, run=-1))
-    return added
-
-
-def _unwrap_question_fences(lines: list[str], fenced: list[bool]) -> tuple[list[str], list[bool]]:
-    """A fenced block (no language, or text) that is a numbered list of questions is read as a list."""
-    lines, fenced = list(lines), list(fenced)
-    i = 0
-    while i < len(lines):
-        if not fenced[i]:
-            i += 1
-            continue
-        end = i + 1
-        while end < len(lines) and not (fenced[end] and lines[end].strip().startswith(("```", "~~~"))):
-            end += 1
-        lang = lines[i].strip().strip("`~ ").lower()
-        body = [ln.strip() for ln in lines[i + 1:end] if ln.strip()]
-        numbered = [m.group(2) for ln in body if (m := _DOT.match(ln) or _PAREN.match(ln))]
-        if (lang in _PROSE_FENCE and len(numbered) >= 3 and len(numbered) >= 0.7 * len(body)
-                and sum(1 for q in numbered if question_like(q)) >= 0.6 * len(numbered)):
-            for k in range(i, min(end, len(lines) - 1) + 1):
-                fenced[k] = False
-                lines[k] = lines[k].strip()
-            lines[i] = ""
-            if end < len(lines):
-                lines[end] = ""
-        i = end + 1
-    return lines, fenced
 
 
 def parse(text: str, file: str) -> ParsedDoc:
@@ -281,15 +149,15 @@ def parse(text: str, file: str) -> ParsedDoc:
             LoadWarning(file=file, line=unclosed, message="代码块没有闭合（缺少结尾的 ```）",
                         hint="已把它当作普通文本继续解析；请补上结尾的 ```")
         )
-    lines, fenced = _unwrap_question_fences(lines, fenced)
+    lines, fenced = unwrap_question_fences(lines, fenced)
     styles = _candidates(lines, fenced)
     styles["heading"] = _sections_not_questions(styles["heading"])
-    numbered_lines = [_Start(s.index, s.question, s.number) for k in ("dot", "paren") for s in styles[k]]
-    dropped: list[_Start] = []
+    numbered_lines = [Start(s.index, s.question, s.number) for k in ("dot", "paren") for s in styles[k]]
+    dropped: list[Start] = []
     for name in ("paren", "dot"):
         if styles[name]:
-            runs = _sequential(styles[name], lines, fenced)
-            styles[name], lost = _judge_runs(_not_answer_lists(runs, styles["heading"], lines, fenced))
+            runs = sequential(styles[name], lines, fenced)
+            styles[name], lost = judge_runs(not_answer_lists(runs, styles["heading"], lines, fenced))
             dropped.extend(lost)
     for name in ("heading", "qa", "dialogue", "bold", "bullet"):
         for s in styles[name]:
@@ -299,7 +167,7 @@ def parse(text: str, file: str) -> ParsedDoc:
     if not any(s.skip is None for s in starts):
         return doc
     if style in ("heading", "bold"):
-        starts += _continuations(starts, numbered_lines)
+        starts += continuations(starts, numbered_lines)
     taken = {s.index for s in starts}
     starts += [p for p in _placeholders(lines, fenced) if p.index not in taken]
     starts.sort(key=lambda s: s.index)
@@ -313,7 +181,7 @@ def parse(text: str, file: str) -> ParsedDoc:
     return doc
 
 
-def _collect(lines: list[str], fenced: list[bool], starts: list[_Start], style: str, file: str,
+def _collect(lines: list[str], fenced: list[bool], starts: list[Start], style: str, file: str,
              doc: ParsedDoc) -> list[_Draft]:
     start_at = {s.index: s for s in starts}
     qa_labels = style == "qa" and sum(1 for ln in lines if _QA_A.match(ln.strip())) * 2 >= sum(
@@ -342,7 +210,7 @@ def _collect(lines: list[str], fenced: list[bool], starts: list[_Start], style: 
             in_question = qa_labels
             outside, children = False, None
             continue
-        if not fenced[i] and (m := _HEADING.match(line)):
+        if not fenced[i] and (m := HEADING.match(line)):
             level = len(m.group(1))
             if current is None or level <= max(current_level, 1) or style != "heading":
                 current = None
@@ -420,16 +288,16 @@ def _finish_answer(d: _Draft, file: str, doc: ParsedDoc) -> list[str]:
             if not in_fence:
                 in_fence = True
                 fence_lang = stripped.strip("`~ ").lower()
-                if fence_lang not in _PROSE_FENCE:
+                if fence_lang not in PROSE_FENCE:
                     out.append(line)
                     d.draft.code.append("")
             else:
                 in_fence = False
-                if fence_lang not in _PROSE_FENCE:
+                if fence_lang not in PROSE_FENCE:
                     out.append(line)
                 fence_lang = ""
             continue
-        if in_fence and fence_lang not in _PROSE_FENCE:
+        if in_fence and fence_lang not in PROSE_FENCE:
             out.append(line)
             if d.draft.code:
                 d.draft.code[-1] = f"{d.draft.code[-1]}\n{line}".lstrip("\n")
