@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,9 @@ from agent.commands import Command, Hint, Skip
 from agent.domain import InterviewConfig, QuestionRecord, SessionState, Turn
 from agent.grading.model import verdict_for
 from agent.interviewer import Interviewer, SessionNotFound, TurnResult
+from knowledge.topics import Topic, topic_label
 from ui.web.context import Relabel, WebContext, error_text, valid_session_id
-from ui.web.i18n import Lang, lang_of, t, verdict_text
+from ui.web.i18n import Lang, backend_name, lang_of, t, verdict_text
 from ui.web.render import chat_messages, empty_scorecard, open_scorecard, plain_md, scorecard_html
 from ui.web.render_report import report_html
 
@@ -61,7 +63,8 @@ def status_for(state: SessionState, lang: Lang) -> str:
         mean = round(sum(done) / len(done), 1) if done else 0.0
         return t("status_finished", lang, sid=state.id, mean=mean, verdict=verdict_text(verdict_for(mean), lang))
     n = max(len(state.records), 1)
-    return t("status_active", lang, sid=state.id, n=n, total=max(state.config.n_questions, n), backend=state.backend)
+    return t("status_active", lang, sid=state.id, n=n, total=max(state.config.n_questions, n),
+             backend=backend_name(state.backend, lang))
 
 
 def write_reports(iv: Interviewer, session_id: str, folder: Path) -> dict[str, Path]:
@@ -82,13 +85,12 @@ def make_config(topics: list[str] | None, lo: float, hi: float, companies: list[
                            language=lang, review=review)
 
 
-def bank_choices(iv: Interviewer) -> tuple[list[str], list[str]]:
-    """Topics (most questions first) and companies of the bank."""
+def bank_choices(iv: Interviewer, lang: Lang = "zh") -> tuple[list[tuple[str, str]], list[str]]:
+    """The canonical topics as (name in ``lang`` · questions, topic id), in the taxonomy's order, and the
+    companies of the bank."""
     items = iv.kb.ensure_built().items
-    counts: dict[str, int] = {}
-    for i in items:
-        counts[i.topic_label] = counts.get(i.topic_label, 0) + 1
-    topics = sorted(counts, key=lambda k: (-counts[k], k))
+    counts = Counter(i.topic for i in items)
+    topics = [(f"{topic_label(topic, lang)} · {counts[topic]}", topic.value) for topic in Topic]
     companies = sorted({c for i in items for c in i.companies})
     return topics, companies
 
@@ -102,42 +104,55 @@ class InterviewTab:
         topics, companies = bank_choices(iv)
         self.sid = gr.State(None)
         self.store = gr.BrowserState(None, storage_key="mianshi-session", secret=ctx.browser_secret())
-        with gr.Accordion(t("setup"), open=True, elem_id="ms-setup") as self.setup:
-            relabel(self.setup, "setup")
-            with gr.Row():
+        # the room: chat, answer and actions on the left; setup above the scorecard on the right (theme.css
+        # places the three columns on a grid: one 1440x900 screen on a desktop, stacked on a phone)
+        with gr.Row(equal_height=False, elem_id="ms-room"):
+            with (gr.Column(elem_id="ms-room-setup", min_width=0),
+                  gr.Accordion(t("setup"), open=True, elem_id="ms-setup") as self.setup):
+                relabel(self.setup, "setup")
                 self.topics = relabel(gr.Dropdown(topics, value=[], multiselect=True, label=t("topics"),
-                                                  elem_id="ms-topics", scale=3), "topics")
+                                                  elem_id="ms-topics"), "topics")
                 self.companies = relabel(gr.Dropdown(companies, value=[], multiselect=True, label=t("companies"),
-                                                     elem_id="ms-companies", scale=2), "companies")
-            with gr.Row():
-                self.lo = relabel(gr.Slider(1, 5, value=1, step=1, label=t("difficulty_lo"), elem_id="ms-lo"), "difficulty_lo")
-                self.hi = relabel(gr.Slider(1, 5, value=5, step=1, label=t("difficulty_hi"), elem_id="ms-hi"), "difficulty_hi")
-                self.n = relabel(gr.Slider(1, 20, value=5, step=1, label=t("n_questions"), elem_id="ms-n"), "n_questions")
-                self.budget = relabel(gr.Slider(0, 3, value=1, step=1, label=t("follow_up_budget"), elem_id="ms-budget"),
-                                      "follow_up_budget")
-            with gr.Row():
-                self.backend = gr.Markdown(self.backend_text("zh"), elem_id="ms-backend")
-                self.start_btn = relabel(gr.Button(t("start"), variant="primary", elem_id="ms-start"), "start", "value")
-        self.status = gr.Markdown(t("status_idle"), elem_id="ms-status")
-        self.notice = gr.Markdown("", elem_id="ms-notice")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3):
-                self.chat = relabel(gr.Chatbot(label=t("chat"), elem_id="ms-chat", height=460, latex_delimiters=[],
-                                               feedback_options=None, placeholder=t("chat_placeholder"),
-                                               sanitize_html=True, buttons=["copy"]), "chat")
+                                                     elem_id="ms-companies"), "companies")
+                with gr.Row(elem_classes="ms-sliders"):
+                    self.lo = relabel(gr.Slider(1, 5, value=1, step=1, label=t("difficulty_lo"), elem_id="ms-lo",
+                                                min_width=120), "difficulty_lo")
+                    self.hi = relabel(gr.Slider(1, 5, value=5, step=1, label=t("difficulty_hi"), elem_id="ms-hi",
+                                                min_width=120), "difficulty_hi")
+                with gr.Row(elem_classes="ms-sliders"):
+                    self.n = relabel(gr.Slider(1, 20, value=5, step=1, label=t("n_questions"), elem_id="ms-n",
+                                               min_width=120), "n_questions")
+                    self.budget = relabel(gr.Slider(0, 3, value=1, step=1, label=t("follow_up_budget"),
+                                                    elem_id="ms-budget", min_width=120), "follow_up_budget")
+                with gr.Row(equal_height=True, elem_id="ms-start-row"):
+                    self.backend = gr.Markdown(self.backend_text("zh"), elem_id="ms-backend")
+                    self.start_btn = relabel(gr.Button(t("start"), variant="primary", elem_id="ms-start"),
+                                             "start", "value")
+            with gr.Column(elem_id="ms-room-main", min_width=0):
+                self.status = gr.Markdown(t("status_idle"), elem_id="ms-status")
+                self.chat = relabel(gr.Chatbot(label=t("chat"), elem_id="ms-chat", height="calc(100vh - 420px)",
+                                               min_height=280, latex_delimiters=[], feedback_options=None,
+                                               placeholder=t("chat_placeholder"), sanitize_html=True,
+                                               buttons=["copy"], show_label=False), "chat")
                 relabel(self.chat, "chat_placeholder", "placeholder")
-                self.answer_box = relabel(gr.Textbox(label=t("answer_box"), lines=4, placeholder=t("answer_placeholder"),
-                                                     elem_id="ms-answer"), "answer_box")
+                self.answer_box = relabel(gr.Textbox(label=t("answer_box"), lines=3, max_lines=8,
+                                                     placeholder=t("answer_placeholder"), elem_id="ms-answer"),
+                                          "answer_box")
                 relabel(self.answer_box, "answer_placeholder", "placeholder")
-                with gr.Row():
+                with gr.Row(elem_id="ms-actions"):
                     self.submit_btn = relabel(gr.Button(t("submit"), variant="primary", interactive=False,
-                                                        elem_id="ms-submit"), "submit", "value")
-                    self.skip_btn = relabel(gr.Button(t("skip"), interactive=False, elem_id="ms-skip"), "skip", "value")
-                    self.hint_btn = relabel(gr.Button(t("hint"), interactive=False, elem_id="ms-hint"), "hint", "value")
-                    self.end_btn = relabel(gr.Button(t("end"), variant="stop", interactive=False, elem_id="ms-end"),
-                                           "end", "value")
-            with gr.Column(scale=2):
-                self.card_title = relabel(gr.Markdown(t("scorecard_title")), "scorecard_title", "value")
+                                                        elem_id="ms-submit", scale=2, min_width=80), "submit", "value")
+                    self.skip_btn = relabel(gr.Button(t("skip"), interactive=False, elem_id="ms-skip", min_width=64),
+                                            "skip", "value")
+                    self.hint_btn = relabel(gr.Button(t("hint"), interactive=False, elem_id="ms-hint", min_width=64),
+                                            "hint", "value")
+                    self.end_btn = relabel(gr.Button(t("end"), variant="stop", interactive=False, elem_id="ms-end",
+                                                     min_width=64), "end", "value")
+                # a notice (empty answer, an error) shows right under the buttons that caused it
+                self.notice = gr.Markdown("", elem_id="ms-notice")
+            with gr.Column(elem_id="ms-room-card", min_width=0):
+                self.card_title = relabel(gr.Markdown(t("scorecard_title"), elem_id="ms-card-title"),
+                                          "scorecard_title", "value")
                 self.scorecard = gr.HTML(empty_scorecard(), elem_id="ms-scorecard")
         with gr.Column(visible=False, elem_id="ms-report") as self.report_box:
             self.report = gr.HTML("", elem_id="ms-report-html")
@@ -292,7 +307,8 @@ class InterviewTab:
         return self.show(iv, result.session, lang, notice=notice)
 
     def backend_text(self, lang_choice: str) -> str:
-        return t("backend_line", lang_of(lang_choice), backend=self.ctx.interviewer().backend)
+        lang = lang_of(lang_choice)
+        return t("backend_line", lang, backend=backend_name(self.ctx.interviewer().backend, lang))
 
     def redraw(self, sid: str | None, lang_choice: str) -> dict[Any, Any]:
         """After a language change: the same session, relabelled."""
