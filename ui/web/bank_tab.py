@@ -8,18 +8,20 @@ from typing import Any
 
 import gradio as gr
 
+from knowledge.bank import Bank
 from knowledge.imports import ImportReport, plan_import
 from knowledge.retrieval import MatchResult
 from knowledge.schema import LoadWarning, QuestionItem
+from knowledge.topics import topic_label
 from ui.web.context import Relabel, WebContext, error_text
-from ui.web.i18n import Lang, lang_of, t
+from ui.web.i18n import Lang, lang_of, stage_name, t
 from ui.web.interview_tab import InterviewTab, bank_choices
 from ui.web.render import esc, item_html
 
 MAX_ROWS = 500
 SEMANTIC_HITS = 10
 COLUMNS = ("col_question", "col_topic", "col_difficulty", "col_companies", "col_source", "col_id")
-WIDTHS: list[str | int] = ["46%", "20%", "7%", "10%", "8%", "9%"]
+WIDTHS: list[str | int] = ["40%", "13%", "6%", "8%", "20%", "13%"]
 
 
 def filter_items(items: Sequence[QuestionItem], query: str = "", topic: str = "", lo: int = 1, hi: int = 5,
@@ -30,7 +32,7 @@ def filter_items(items: Sequence[QuestionItem], query: str = "", topic: str = ""
     low, high = sorted((int(lo), int(hi)))
 
     def keep(i: QuestionItem) -> bool:
-        return (low <= i.difficulty <= high and (not topic or i.topic_label == topic)
+        return (low <= i.difficulty <= high and (not topic or topic in (i.topic.value, i.topic_label))
                 and (not company or company in i.companies) and (not source or i.source.file == source))
 
     pool = [i for i in items if keep(i)]
@@ -49,13 +51,26 @@ def filter_items(items: Sequence[QuestionItem], query: str = "", topic: str = ""
     return found
 
 
-def table_rows(items: Sequence[QuestionItem]) -> list[list[Any]]:
-    return [[i.question, i.topic_label, i.difficulty, "、".join(i.companies), i.source.ref, i.id] for i in items[:MAX_ROWS]]
+def where(item: QuestionItem) -> str:
+    """The document a question comes from, by its title, then its short reference (``003:21``, as
+    ``mianshi kb show`` takes it)."""
+    return f"{item.source.doc} · {item.source.ref}"
 
 
-def with_all(values: Sequence[str], lang: Lang = "zh") -> list[tuple[str, str]]:
-    """Dropdown choices with "全部" (no filter, value "") first."""
-    return [(t("all", lang), ""), *((v, v) for v in values)]
+def table_rows(items: Sequence[QuestionItem], lang: Lang = "zh") -> list[list[Any]]:
+    return [[i.question, topic_label(i.topic, lang), i.difficulty, "、".join(i.companies), where(i), i.id]
+            for i in items[:MAX_ROWS]]
+
+
+def with_all(values: Sequence[str | tuple[str, str]], lang: Lang = "zh") -> list[tuple[str, str]]:
+    """Dropdown choices with "全部" (no filter, value "") first; a choice is a value or (label, value)."""
+    return [(t("all", lang), ""), *((v, v) if isinstance(v, str) else v for v in values)]
+
+
+def document_choices(bank: Bank) -> list[tuple[str, str]]:
+    """The bank's documents as (title, file name): people see the title, the filter keeps the file."""
+    titles = {i.source.file: i.source.doc for i in bank.items}
+    return [(titles.get(d.file, d.file), d.file) for d in bank.documents]
 
 
 def headers(lang: Lang) -> list[str]:
@@ -110,7 +125,7 @@ class BankTab:
         self.interview = interview
         bank = ctx.interviewer().kb.ensure_built()
         topics, companies = bank_choices(ctx.interviewer())
-        sources = [d.file for d in bank.documents]
+        sources = document_choices(bank)
         self.count = gr.Markdown(count_text(len(bank.items), len(bank.documents), "zh"), elem_id="ms-bank-count")
         with gr.Row():
             self.query = relabel(gr.Textbox(label=t("search"), elem_id="ms-bank-query", scale=3), "search")
@@ -126,8 +141,8 @@ class BankTab:
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 self.table = relabel(gr.Dataframe(table_rows(bank.items), headers=headers("zh"), interactive=False,
-                                                  wrap=True, max_height=520, column_widths=WIDTHS, label=t("items"), elem_id="ms-bank-table"),
-                                     "items")
+                                                  wrap=True, max_height=560, column_widths=WIDTHS, label=t("items"),
+                                                  elem_id="ms-bank-table"), "items")
             with gr.Column(scale=2):
                 with gr.Row():
                     self.item_id = relabel(gr.Textbox(label=t("item_id"), elem_id="ms-item-id", scale=3), "item_id")
@@ -150,7 +165,8 @@ class BankTab:
             found = filter_items(*args, search=lambda q: iv.kb.search(q, k=SEMANTIC_HITS))
         except Exception:  # retrieval failing must not hide the plain filter
             found = filter_items(*args)
-        return gr.update(value=table_rows(found), headers=headers(lang_of(lang_choice)))
+        lang = lang_of(lang_choice)
+        return gr.update(value=table_rows(found, lang), headers=headers(lang))
 
     def view(self, item_id: str, lang_choice: str) -> str:
         lang = lang_of(lang_choice)
@@ -160,6 +176,12 @@ class BankTab:
         if item is None:
             return f'<div class="ms-card ms-empty">{esc(t("item_missing", lang, id=item_id))}</div>'
         return item_html(item, lang)
+
+    def detail_text(self, item_id: str, lang_choice: str) -> str:
+        """The detail pane in ``lang``: the chosen question again, or the hint to choose one."""
+        if (item_id or "").strip():
+            return self.view(item_id, lang_choice)
+        return f'<div class="ms-card ms-empty">{esc(t("pick_item", lang_of(lang_choice)))}</div>'
 
     def select(self, evt: gr.SelectData, lang_choice: str) -> tuple[str, str]:
         row = evt.row_value or []
@@ -175,7 +197,8 @@ class BankTab:
             with self.ctx.bank_lock:
                 iv = self.ctx.interviewer()
                 before = len(iv.kb.ensure_built().items)
-                report = iv.kb.add(paths, progress=lambda stage, done, total: progress((done, total), desc=stage))
+                report = iv.kb.add(paths, progress=lambda stage, done, total: progress((done, total),
+                                                                                        desc=stage_name(stage, lang)))
                 if not report.accepted:
                     key = "rejected_all" if report.rejected or report.problems else "already_added"
                     return {self.result: f'<div class="ms-msg ms-msg-warn">{esc(t(key, lang, n=len(paths)))}'
@@ -189,11 +212,11 @@ class BankTab:
                     new=total - before, seconds=report.seconds)
         html = f'<div class="ms-msg ms-msg-ok">{esc(message)}{import_html(report, lang)}</div>'
         bank = iv.kb.ensure_built()
-        topics, companies = bank_choices(iv)
+        topics, companies = bank_choices(iv, lang)
         return {self.result: html, self.count: count_text(len(bank.items), len(bank.documents), lang),
-                self.table: gr.update(value=table_rows(bank.items), headers=headers(lang)),
+                self.table: gr.update(value=table_rows(bank.items, lang), headers=headers(lang)),
                 self.topic: gr.update(choices=with_all(topics, lang)), self.company: gr.update(choices=with_all(companies, lang)),
-                self.source: gr.update(choices=with_all([d.file for d in bank.documents], lang)),
+                self.source: gr.update(choices=with_all(document_choices(bank), lang)),
                 self.interview.topics: gr.update(choices=topics), self.interview.companies: gr.update(choices=companies),
                 self.files: None}
 
@@ -201,15 +224,28 @@ class BankTab:
         bank = self.ctx.interviewer().kb.ensure_built()
         return count_text(len(bank.items), len(bank.documents), lang_of(lang_choice))
 
+    @property
+    def filters(self) -> list[Any]:
+        return [self.query, self.topic, self.company, self.source, self.lo, self.hi, self.lang]
+
+    def choice_updates(self, lang: Lang) -> list[Any]:
+        """The topic, company and document dropdowns named in ``lang`` (their values stay the same)."""
+        iv = self.ctx.interviewer()
+        topics, companies = bank_choices(iv, lang)
+        return [gr.update(choices=with_all(topics, lang)), gr.update(choices=with_all(companies, lang)),
+                gr.update(choices=with_all(document_choices(iv.kb.ensure_built()), lang))]
+
     def wire(self) -> None:
-        filters = [self.query, self.topic, self.company, self.source, self.lo, self.hi, self.lang]
-        self.search_btn.click(self.search, filters, self.table)
-        self.query.submit(self.search, filters, self.table)
+        filters = self.filters
+        self.search_btn.click(self.search, filters, self.table, show_progress_on=[self.table])
+        self.query.submit(self.search, filters, self.table, show_progress_on=[self.table])
         for dropdown in (self.topic, self.company, self.source):
-            dropdown.input(self.search, filters, self.table)
+            dropdown.input(self.search, filters, self.table, show_progress_on=[self.table])
         self.table.select(self.select, [self.lang], [self.item_id, self.detail])
         self.view_btn.click(self.view, [self.item_id, self.lang], self.detail)
         self.item_id.submit(self.view, [self.item_id, self.lang], self.detail)
-        self.add_btn.click(self.add, [self.files, self.lang],
-                           [self.result, self.count, self.table, self.topic, self.company, self.source,
-                            self.interview.topics, self.interview.companies, self.files])
+        # one progress bar, on the result; then the table shows the bank through the filters still on screen
+        (self.add_btn.click(self.add, [self.files, self.lang],
+                            [self.result, self.count, self.table, self.topic, self.company, self.source,
+                             self.interview.topics, self.interview.companies, self.files], show_progress_on=[self.result])
+         .then(self.search, filters, self.table, show_progress="hidden"))
