@@ -146,7 +146,7 @@ def test_history_lists_sessions_and_resumes_and_reviews(web: Any) -> None:
     tab.answer(sid, "缩放点积注意力", "中文")
     out = hist.refresh("中文")
     rows = value(out[hist.sessions])
-    assert sid in [r[0] for r in rows]
+    assert sid in [r[-1] for r in rows]  # the session id is the last column (people read the time first)
     assert "<svg" in out[hist.time_chart]
     assert sid in [v for _, v in out[hist.resume_pick]["choices"]]
     jumped = hist.resume(sid, "中文")
@@ -221,7 +221,7 @@ def test_batch_tab_grades_and_offers_downloads(web: Any, tmp_path: Path, monkeyp
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n{broken\n", encoding="utf-8")
     out = batch.run([str(path)], "auto", "rubric", "中文", progress=lambda *a, **k: None)  # type: ignore[arg-type]
     assert "已评分 2 条" in out[batch.summary] and "输入中的问题" in out[batch.summary]
-    assert [r[0] for r in value(out[batch.table])] == ["r1", "r2"]
+    assert [r[-1] for r in value(out[batch.table])] == ["r1", "r2"]
     files = {name: Path(out[button]["value"]) for name, button in batch.dl.items()}
     assert set(files) == {"grades.jsonl", "grades.csv", "report.html", "report.md"}
     report = files["report.html"].read_text(encoding="utf-8")

@@ -14,6 +14,7 @@ from ui.web.render import (
     item_html,
     locate,
     plain_md,
+    readable_references,
     scorecard_html,
 )
 from ui.web.render_report import line_chart_svg, report_html
@@ -114,8 +115,20 @@ def test_reference_falls_back_to_key_points() -> None:
 def test_item_html_shows_everything_escaped() -> None:
     html = item_html(item(question=HOSTILE, tags=(HOSTILE,), companies=("字节",)))
     no_raw_tags(html)
-    for text in ("防止点积过大", "点积方差随维度增大", "你在项目里遇到过梯度消失吗", "以为是为了归一化长度", "003_x.txt:5", "003:7", "字节"):
+    for text in ("防止点积过大", "点积方差随维度增大", "你在项目里遇到过梯度消失吗", "以为是为了归一化长度", "第 5 行", "003:7", "字节"):
         assert text in html
+
+
+def test_items_and_references_name_documents_by_title() -> None:
+    titled = item(source=SourceRef(file="003_2a2bf3b693719338.txt", line=5, number="7", title="大模型基础必考题"))
+    html = item_html(titled, "en")
+    assert "大模型基础必考题 · line 5" in html and "2a2bf3b6" not in html and "Attention" in html
+    cited = "建议复习：001:30（面试高频问答（标准答案 + 反问点 + 坑位） 第 107 行）。"
+    assert readable_references(cited, None) == "建议复习：面试高频问答（标准答案 + 反问点 + 坑位） · 第 107 行。"
+    retrieved = "002_b4c2bce05fee64d9.txt 第 86 行"
+    assert readable_references(retrieved, None, "en") == "Transformer 30 个核心知识点与 20 道高频题 · line 86"
+    assert readable_references("003_2a2bf3b693719338.txt 第 9 行", titled) == "大模型基础必考题 · 第 9 行"
+    assert readable_references("比值 3:2（不是）", None) == "比值 3:2（不是）"
 
 
 # reports and charts -----------------------------------------------------------------------------------------
@@ -146,5 +159,15 @@ def test_line_chart_svg() -> None:
     no_raw_tags(svg)
     assert svg.count("<circle") == 3 and "<polyline" in svg
     ys = [float(y) for y in re.findall(r'<circle cx="[\d.]+" cy="([\d.]+)"', svg)]
-    assert ys[1] == 12.0 and ys[2] == 192.0  # clamped to 10 (top) and 0 (bottom)
+    assert ys[1] == 12.0 and ys[2] == 172.0  # clamped to 10 (top) and 0 (bottom)
     assert line_chart_svg([("only", 7.0)]).count("<circle") == 1
+
+
+def test_bar_chart_has_full_names_a_scale_and_the_weakest_first() -> None:
+    from ui.web.render_report import bar_chart_svg
+
+    svg = bar_chart_svg({"分布式与显存": 8.8, "Distributed training & memory": 3.0, "<b>x</b>": 6.5}, "en")
+    assert svg.startswith("<svg") and 'viewBox="0 0 ' in svg and "Mean score by topic" in svg
+    assert svg.index("Distributed training &amp; memory") < svg.index("&lt;b&gt;x&lt;/b&gt;") < svg.index("分布式与显存")
+    assert all(f">{v}</text>" in svg for v in (0, 2, 4, 6, 8, 10)), "a 0–10 scale"
+    assert "<b>" not in svg and bar_chart_svg({}) == ""

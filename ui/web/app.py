@@ -12,43 +12,24 @@ from ui.web.bank_tab import BankTab
 from ui.web.batch_tab import BatchTab
 from ui.web.context import Relabel, WebContext, log
 from ui.web.history_tab import HistoryTab
-from ui.web.i18n import LANGUAGE_CHOICES, t
-from ui.web.interview_tab import InterviewTab
+from ui.web.i18n import LANGUAGE_CHOICES, lang_of, t
+from ui.web.interview_tab import InterviewTab, bank_choices
 from ui.web.settings_tab import SettingsTab
+from ui.web.theme import css, theme
 
-FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "system-ui", "sans-serif"]
 MAX_UPLOAD = "100mb"
 """Largest upload (documents and transcripts); the knowledge base has its own per-document limit."""
-MONO = ["Noto Sans Mono CJK SC", "ui-monospace", "monospace"]
-
-CSS = """
-.ms-card{font-size:14px;line-height:1.6}
-.ms-card h4,.ms-report h4,.ms-item h4{margin:.8em 0 .3em;font-weight:600}
-.ms-empty{color:var(--body-text-color-subdued);padding:1em}
-.ms-score{font-size:15px}.ms-score-num{font-size:28px;font-weight:700}.ms-score-max{color:var(--body-text-color-subdued)}
-.ms-verdict{display:inline-block;margin-left:.6em;padding:1px 10px;border-radius:10px;font-weight:600;color:#fff;background:#6b7280}
-.ms-v-excellent{background:#15803d}.ms-v-good{background:#2563eb}.ms-v-pass{background:#ca8a04}.ms-v-fail{background:#dc2626}
-td.ms-v-excellent,td.ms-v-good,td.ms-v-pass,td.ms-v-fail{background:none;color:inherit;font-weight:600}
-.ms-question{margin:.4em 0;font-weight:600}
-.ms-answer,.ms-ref-text,.ms-feedback{white-space:pre-wrap;word-break:break-word;padding:.5em .7em;border-radius:6px;
-  background:var(--background-fill-secondary)}
-mark.ms-ev{padding:0 1px;border-radius:3px;color:inherit}
-mark.ms-covered{background:rgba(34,197,94,.35)}mark.ms-partial{background:rgba(234,179,8,.40)}mark.ms-missed{background:rgba(239,68,68,.30)}
-.ms-kps{list-style:none;padding-left:0}.ms-kp{margin:.25em 0}.ms-kp-mark{font-weight:600;margin-right:.3em}
-.ms-kp.ms-covered .ms-kp-mark{color:#15803d}.ms-kp.ms-partial .ms-kp-mark{color:#a16207}.ms-kp.ms-missed .ms-kp-mark{color:#dc2626}
-.ms-kp-ev{color:var(--body-text-color-subdued);font-size:13px;margin-left:1.6em}
-.ms-flag,.ms-tag{display:inline-block;margin:2px 4px 2px 0;padding:0 8px;border-radius:8px;background:var(--background-fill-secondary);font-size:13px}
-.ms-ref-hidden,.ms-ref-none,.ms-refs,.ms-grader,.ms-meta{color:var(--body-text-color-subdued);font-size:13px}
-.ms-table{border-collapse:collapse;width:100%}.ms-table td,.ms-table th{border:1px solid var(--border-color-primary);padding:4px 6px;vertical-align:top}
-.ms-msg{padding:.6em .8em;border-radius:6px;background:var(--background-fill-secondary)}
-.ms-msg-ok{border-left:4px solid #16a34a}.ms-msg-warn{border-left:4px solid #ca8a04}.ms-msg-error{border-left:4px solid #dc2626}
-#ms-notice p{color:#b45309;font-weight:600}
-"""
+LANG_KEY = "mianshi-lang"
+"""localStorage key of the language choice (a page reload keeps it)."""
 
 
-def theme() -> gr.themes.Base:
-    """The default theme with system CJK fonts (no font is fetched from the network)."""
-    return gr.themes.Default(font=FONTS, font_mono=MONO)
+def stored_language(stored: object, current: str | None = None) -> str:
+    """The language radio's value from what the browser kept (anyone can edit it); with nothing valid
+    kept, the radio as it is (the user may have chosen while the page loaded), else Chinese."""
+    labels = [label for label, _ in LANGUAGE_CHOICES]
+    if isinstance(stored, str) and stored in labels:
+        return stored
+    return current if current in labels else labels[0]
 
 
 @dataclass
@@ -62,16 +43,46 @@ class WebApp:
     batch: BatchTab
     settings: SettingsTab
 
+    @property
+    def choice_components(self) -> list[Any]:
+        """Dropdowns whose choices are named in the UI's language (topics, "all", documents)."""
+        return [self.interview.topics, self.bank.topic, self.bank.company, self.bank.source, self.batch.grader]
+
+    def relabel_all(self, lang_choice: str) -> list[Any]:
+        """Every label in the chosen language, then the dropdown choices (values unchanged)."""
+        lang = lang_of(lang_choice)
+        topics, _ = bank_choices(self.interview.ctx.interviewer(), lang)
+        return [*self.relabel.updates(lang_choice), gr.update(choices=topics), *self.bank.choice_updates(lang),
+                *self.batch.choice_updates(lang)]
+
+    def restore_page(self, stored_session: str | None, stored_lang: object, lang_choice: str) -> dict[Any, Any]:
+        """On page load: the language kept in this browser (the radio is left alone when none was kept,
+        the user may just have clicked it) and the interview kept in this browser, drawn in it."""
+        lang = stored_language(stored_lang, lang_choice)
+        return {self.lang: lang if lang == stored_lang else gr.skip(), **self.interview.restore(stored_session, lang)}
+
+    @property
+    def text_components(self) -> list[Any]:
+        return [self.interview.backend, self.settings.intro, self.settings.help, self.settings.key_state, self.bank.count]
+
+    def texts(self, lang_choice: str) -> list[Any]:
+        """Texts built from the current state (examiner, data directory, bank size) in the chosen language."""
+        return [self.interview.backend_text(lang_choice), self.settings.intro_text(lang_choice),
+                self.settings.help_text(lang_choice), self.settings.key_text(lang_choice),
+                self.bank.refresh_count(lang_choice)]
+
 
 def create(ctx: WebContext | None = None) -> WebApp:
     """The Blocks and its tabs (tests call the tabs' callbacks directly)."""
     ctx = ctx or WebContext()
     relabel = Relabel()
-    with gr.Blocks(title="面试 mianshi", analytics_enabled=False) as demo:
-        with gr.Row():
-            relabel(gr.Markdown(t("title"), elem_id="ms-title"), "title", "value")
+    with gr.Blocks(title="面试 mianshi", analytics_enabled=False, fill_width=True) as demo:
+        lang_store = gr.BrowserState(None, storage_key=LANG_KEY)
+        with gr.Row(elem_id="ms-header", equal_height=True):
+            relabel(gr.Markdown(t("title"), elem_id="ms-title", sanitize_html=True), "title", "value")
             lang = relabel(gr.Radio([label for label, _ in LANGUAGE_CHOICES], value=LANGUAGE_CHOICES[0][0],
-                                    label=t("language"), elem_id="ms-lang", scale=0, min_width=200), "language")
+                                    label=t("language"), show_label=False, container=False, elem_id="ms-lang",
+                                    scale=0, min_width=150), "language")
         with gr.Tabs(selected="interview", elem_id="ms-tabs") as tabs:
             with relabel(gr.Tab(t("tab_interview"), id="interview", elem_id="ms-tab-interview"), "tab_interview"):
                 interview = InterviewTab(ctx, relabel, lang)
@@ -82,17 +93,30 @@ def create(ctx: WebContext | None = None) -> WebApp:
             with relabel(gr.Tab(t("tab_batch"), id="batch", elem_id="ms-tab-batch"), "tab_batch"):
                 batch = BatchTab(ctx, relabel, lang)
             with relabel(gr.Tab(t("tab_settings"), id="settings", elem_id="ms-tab-settings"), "tab_settings"):
-                settings = SettingsTab(ctx, relabel, lang)
+                settings = SettingsTab(ctx, relabel, lang, interview)
         history.wire(tab_history)
         tab_bank.select(bank.refresh_count, [lang], bank.count)
-        demo.load(interview.restore, [interview.store, lang], interview.outputs)
-        (lang.change(relabel.updates, [lang], relabel.components)
+        web = WebApp(demo=demo, lang=lang, relabel=relabel, interview=interview, bank=bank, history=history,
+                     batch=batch, settings=settings)
+        relabelled = [*relabel.components, *web.choice_components]
+        # page load, in one step: the language and the session kept in this browser (a click on 开始面试
+        # right after the page appears is never undone by a later step), then every label in that language
+        (demo.load(web.restore_page, [interview.store, lang_store, lang], [lang, *interview.outputs])
+         .then(web.relabel_all, [lang], relabelled, show_progress="hidden")
+         .then(web.texts, [lang], web.text_components, show_progress="hidden")
+         .then(bank.search, bank.filters, bank.table, show_progress="hidden")
+         .then(bank.detail_text, [bank.item_id, lang], bank.detail, show_progress="hidden")
+         .then(batch.relabel_table, [batch.table, lang], batch.table, show_progress="hidden"))
+        # a language change relabels everything and is kept for the next visit
+        (lang.input(web.relabel_all, [lang], relabelled, show_progress="hidden")
+         .then(lambda choice: choice, [lang], [lang_store], show_progress="hidden")
          .then(interview.redraw, [interview.sid, lang], interview.outputs)
-         .then(interview.backend_text, [lang], interview.backend)
-         .then(settings.intro_text, [lang], settings.intro)
-         .then(bank.refresh_count, [lang], bank.count))
-    return WebApp(demo=demo, lang=lang, relabel=relabel, interview=interview, bank=bank, history=history, batch=batch,
-                  settings=settings)
+         .then(web.texts, [lang], web.text_components, show_progress="hidden")
+         .then(bank.search, bank.filters, bank.table, show_progress="hidden")
+         .then(bank.detail_text, [bank.item_id, lang], bank.detail, show_progress="hidden")
+         .then(batch.relabel_table, [batch.table, lang], batch.table, show_progress="hidden")
+         .then(history.refresh, [lang], history.outputs, show_progress="hidden"))
+    return web
 
 
 def build_app(ctx: WebContext | None = None) -> gr.Blocks:
@@ -102,7 +126,7 @@ def build_app(ctx: WebContext | None = None) -> gr.Blocks:
 def launch_options() -> dict[str, Any]:
     """Options for ``Blocks.launch``: offline theme and CSS, client-side rendering, no Gradio footer links
     that point to the internet."""
-    return {"theme": theme(), "css": CSS, "ssr_mode": False, "footer_links": ["settings"], "show_error": False,
+    return {"theme": theme(), "css": css(), "ssr_mode": False, "footer_links": ["settings"], "show_error": False,
             "max_file_size": MAX_UPLOAD}
 
 

@@ -10,15 +10,16 @@ import gradio as gr
 
 from agent.domain import InterviewConfig
 from agent.history import SessionSummary, WeakQuestion
-from agent.report import radar_svg
 from ui.web.context import Relabel, WebContext, error_text, valid_session_id
-from ui.web.i18n import Lang, lang_of, t
+from ui.web.i18n import Lang, backend_name, lang_of, t, topic_name
 from ui.web.interview_tab import InterviewTab
 from ui.web.render import esc, plain_md
-from ui.web.render_report import line_chart_svg, report_html
+from ui.web.render_report import bar_chart_svg, line_chart_svg, report_html
 
-SESSION_COLUMNS = ("col_session", "col_started", "col_answered", "col_mean", "col_status", "col_topic", "col_backend")
-WEAK_COLUMNS = ("col_id", "col_question", "col_topic", "col_last_score", "col_due")
+SESSION_COLUMNS = ("col_started", "col_topic", "col_answered", "col_mean", "col_status", "col_backend", "col_session")
+WEAK_COLUMNS = ("col_question", "col_topic", "col_last_score", "col_due", "col_id")
+SESSION_WIDTHS: list[str | int] = ["15%", "24%", "7%", "8%", "9%", "22%", "15%"]
+WEAK_WIDTHS: list[str | int] = ["48%", "16%", "10%", "12%", "14%"]
 
 
 def when(iso: str) -> str:
@@ -26,13 +27,14 @@ def when(iso: str) -> str:
 
 
 def session_rows(sessions: Sequence[SessionSummary], lang: Lang) -> list[list[Any]]:
-    return [[s.id, when(s.created_at), s.answered, "-" if s.mean_score is None else round(s.mean_score, 1),
-             t("finished" if s.status == "finished" else "unfinished", lang), "、".join(s.topics) or t("all", lang),
-             s.backend] for s in sessions]
+    return [[when(s.created_at), "、".join(topic_name(x, lang) for x in s.topics) or t("all", lang), s.answered,
+             "-" if s.mean_score is None else round(s.mean_score, 1),
+             t("finished" if s.status == "finished" else "unfinished", lang), backend_name(s.backend, lang), s.id]
+            for s in sessions]
 
 
-def weak_rows(weak: Sequence[WeakQuestion]) -> list[list[Any]]:
-    return [[w.item_id, w.question, w.topic, w.last_score, w.due_at[:10]] for w in weak]
+def weak_rows(weak: Sequence[WeakQuestion], lang: Lang = "zh") -> list[list[Any]]:
+    return [[w.question, topic_name(w.topic, lang), w.last_score, w.due_at[:10], w.item_id] for w in weak]
 
 
 def over_time(sessions: Sequence[SessionSummary]) -> list[tuple[str, float]]:
@@ -41,17 +43,22 @@ def over_time(sessions: Sequence[SessionSummary]) -> list[tuple[str, float]]:
             if s.mean_score is not None]
 
 
-def by_topic(progress: Sequence[tuple[str, str, float]]) -> dict[str, float]:
-    """Mean of the daily means per topic."""
+def by_topic(progress: Sequence[tuple[str, str, float]], lang: Lang = "zh") -> dict[str, float]:
+    """Mean of the daily means per canonical topic, named in ``lang``."""
     scores: dict[str, list[float]] = defaultdict(list)
     for _, topic, mean in progress:
-        scores[topic or "综合"].append(mean)
+        scores[topic_name(topic, lang)].append(mean)
     return {topic: round(sum(v) / len(v), 1) for topic, v in scores.items()}
 
 
-def session_choices(sessions: Sequence[SessionSummary], unfinished_only: bool) -> list[tuple[str, str]]:
-    return [(f"{s.id} · {when(s.created_at)} · {s.answered}", s.id) for s in sessions
-            if not unfinished_only or s.status != "finished"]
+def session_choices(sessions: Sequence[SessionSummary], unfinished_only: bool, lang: Lang = "zh") -> list[tuple[str, str]]:
+    """(when · topics · answered · mean, session id) for the resume and report pickers."""
+    def label(s: SessionSummary) -> str:
+        topics = "、".join(topic_name(x, lang) for x in s.topics) or t("all", lang)
+        mean = "" if s.mean_score is None else f" · {round(s.mean_score, 1)}"
+        return f"{when(s.created_at)} · {topics} · {t('answered_n', lang, n=s.answered)}{mean} · {s.id}"
+
+    return [(label(s), s.id) for s in sessions if not unfinished_only or s.status != "finished"]
 
 
 class HistoryTab:
@@ -60,19 +67,23 @@ class HistoryTab:
         self.lang = lang
         self.interview = interview
         self.tabs = tabs
-        self.refresh_btn = relabel(gr.Button(t("refresh"), size="sm", elem_id="ms-history-refresh"), "refresh", "value")
-        self.notice = gr.Markdown("", elem_id="ms-history-notice")
+        with gr.Row(elem_id="ms-history-bar"):
+            self.notice = gr.Markdown("", elem_id="ms-history-notice")
+            self.refresh_btn = relabel(gr.Button(t("refresh"), size="sm", elem_id="ms-history-refresh", scale=0,
+                                                 min_width=96), "refresh", "value")
         self.sessions = relabel(gr.Dataframe(headers=[t(k) for k in SESSION_COLUMNS], interactive=False, wrap=True,
-                                             label=t("sessions"), elem_id="ms-sessions"), "sessions")
+                                             column_widths=SESSION_WIDTHS, max_height=320, label=t("sessions"),
+                                             elem_id="ms-sessions"), "sessions")
         with gr.Row(equal_height=False):
             with gr.Column():
                 self.time_title = relabel(gr.Markdown(t("scores_over_time")), "scores_over_time", "value")
-                self.time_chart = gr.HTML("", elem_id="ms-chart-time")
+                self.time_chart = gr.HTML("", elem_id="ms-chart-time", elem_classes="ms-chart")
             with gr.Column():
                 self.topic_title = relabel(gr.Markdown(t("scores_by_topic")), "scores_by_topic", "value")
-                self.topic_chart = gr.HTML("", elem_id="ms-chart-topic")
+                self.topic_chart = gr.HTML("", elem_id="ms-chart-topic", elem_classes="ms-chart")
         self.weak = relabel(gr.Dataframe(headers=[t(k) for k in WEAK_COLUMNS], interactive=False, wrap=True,
-                                         label=t("weak_questions"), elem_id="ms-weak"), "weak_questions")
+                                         column_widths=WEAK_WIDTHS, max_height=320, label=t("weak_questions"),
+                                         elem_id="ms-weak"), "weak_questions")
         with gr.Row():
             self.resume_pick = relabel(gr.Dropdown([], label=t("resume_pick"), elem_id="ms-resume-pick", scale=3), "resume_pick")
             self.resume_btn = relabel(gr.Button(t("resume"), elem_id="ms-resume", scale=1), "resume", "value")
@@ -93,17 +104,17 @@ class HistoryTab:
             iv = self.ctx.interviewer()
             sessions = iv.sessions()
             weak = iv.history.weak_questions()
-            topics = by_topic(iv.history.topic_progress())
+            topics = by_topic(iv.history.topic_progress(), lang)
         except Exception as exc:
             return {self.notice: plain_md(error_text(exc, lang))}
         return {
             self.notice: "" if sessions else t("no_history", lang),
             self.sessions: gr.update(value=session_rows(sessions, lang), headers=[t(k, lang) for k in SESSION_COLUMNS]),
             self.time_chart: line_chart_svg(over_time(sessions)),
-            self.topic_chart: radar_svg(topics) if topics else "",
-            self.weak: gr.update(value=weak_rows(weak), headers=[t(k, lang) for k in WEAK_COLUMNS]),
-            self.resume_pick: gr.update(choices=session_choices(sessions, True), value=None),
-            self.report_pick: gr.update(choices=session_choices(sessions, False), value=None),
+            self.topic_chart: bar_chart_svg(topics, lang),
+            self.weak: gr.update(value=weak_rows(weak, lang), headers=[t(k, lang) for k in WEAK_COLUMNS]),
+            self.resume_pick: gr.update(choices=session_choices(sessions, True, lang), value=None),
+            self.report_pick: gr.update(choices=session_choices(sessions, False, lang), value=None),
         }
 
     def resume(self, sid: str | None, lang_choice: str) -> dict[Any, Any]:

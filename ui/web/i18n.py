@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from agent.grading.model import FLAGS
+from knowledge.topics import parse_topic, topic_label
 
 Lang = Literal["zh", "en"]
 
@@ -12,13 +13,13 @@ LANGUAGE_CHOICES: tuple[tuple[str, Lang], ...] = (("中文", "zh"), ("English", 
 
 TEXTS: dict[str, tuple[str, str]] = {
     # app
-    "title": ("# 面试 mianshi · 大模型 / 深度学习算法岗模拟面试",
-              "# mianshi · mock interviews for LLM / deep-learning roles"),
+    "title": ('# 面试 mianshi <span class="ms-sub">大模型 / 深度学习算法岗模拟面试</span>',
+              '# mianshi <span class="ms-sub">mock interviews for LLM / deep-learning roles</span>'),
     "language": ("界面语言", "Language"),
     "tab_interview": ("模拟面试", "Interview"),
-    "tab_bank": ("题库", "Question bank"),
+    "tab_bank": ("题库", "Bank"),
     "tab_history": ("历史", "History"),
-    "tab_batch": ("批量评测", "Batch grading"),
+    "tab_batch": ("批量评测", "Batch"),
     "tab_settings": ("设置", "Settings"),
     # interview setup
     "setup": ("面试设置", "Interview setup"),
@@ -143,6 +144,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sessions": ("历史会话", "Past sessions"),
     "scores_over_time": ("#### 成绩变化（每场平均分）", "#### Scores over time (mean per session)"),
     "scores_by_topic": ("#### 各方向平均分", "#### Mean score by topic"),
+    "scores_by_topic_chart": ("各方向平均分（从低到高）", "Mean score by topic (lowest first)"),
     "weak_questions": ("薄弱题目（得分 < 7，按复习时间排序）", "Weak questions (score < 7, by review date)"),
     "resume_pick": ("未完成的会话", "Unfinished sessions"),
     "resume": ("继续这场面试", "Resume"),
@@ -166,6 +168,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "col_companies": ("公司", "Companies"),
     "col_source": ("出处", "Source"),
     "finished": ("已完成", "finished"),
+    "answered_n": ("{n} 题", "{n} answered"),
     "unfinished": ("未完成", "unfinished"),
     # batch
     "batch_files": ("回答文件（JSONL / JSON / CSV / Markdown，与 mianshi eval 相同）",
@@ -173,6 +176,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "batch_format": ("输入格式", "Input format"),
     "batch_grader": ("评分器", "Grader"),
     "batch_run": ("开始评分", "Grade"),
+    "grader_rubric": ("离线规则评分（rubric）", "Offline rubric (rubric)"),
+    "grader_llm": ("大模型逐题评分（llm）", "LLM for every answer (llm)"),
+    "grader_auto": ("离线为主，没把握时问大模型（auto）", "Offline, LLM when unsure (auto)"),
     "batch_results": ("评分结果", "Results"),
     "batch_done": ("已评分 {count} 条：平均 {mean:.2f} 分，中位数 {median:.2f}，未匹配题库 {unmatched} 条。",
                    "Graded {count}: mean {mean:.2f}, median {median:.2f}, {unmatched} not in the bank."),
@@ -183,23 +189,42 @@ TEXTS: dict[str, tuple[str, str]] = {
     "download_report_html": ("下载 report.html", "Download report.html"),
     "download_report_md": ("下载 report.md", "Download report.md"),
     "col_flags": ("标记", "Flags"),
+    "grading_progress": ("评分", "Grading"),
+    "topic_general": ("综合", "General"),
+    "col_title": ("文档", "Document"),
+    "line_of": ("第 {line} 行", "line {line}"),
     # settings
-    "settings_intro": ("### 当前考官\n{backend}\n\n数据目录：`{home}`\n\n"
-                       "要改用大模型考官，请在启动前设置环境变量 `OPENAI_API_KEY`（或 `OPENAI_BASE_URL`，"
-                       "任意 OpenAI 兼容服务：OpenAI、DeepSeek、通义千问、Ollama、vLLM、llama.cpp server…）"
-                       "和 `MIANSHI_LLM_MODEL`，然后重启 `mianshi ui`。下面可以先测试连接。",
-                       "### Active examiner\n{backend}\n\nData directory: `{home}`\n\n"
-                       "To use an LLM examiner set `OPENAI_API_KEY` (or `OPENAI_BASE_URL`, any OpenAI-compatible "
-                       "service: OpenAI, DeepSeek, Qwen, Ollama, vLLM, llama.cpp server…) and `MIANSHI_LLM_MODEL` "
-                       "before starting, then restart `mianshi ui`. Test the connection below first."),
+    "settings_intro": ("### 当前考官\n{backend}\n\n数据目录：`{home}`",
+                       "### Active examiner\n{backend}\n\nData directory: `{home}`"),
+    "settings_help": ("填写任意 OpenAI 兼容接口（OpenAI、DeepSeek、通义千问、Ollama、vLLM、llama.cpp server…），"
+                      "先「测试连接」，再「保存」：设置写入 `{path}`，立即生效，无需重启。"
+                      "环境变量（`OPENAI_API_KEY`、`OPENAI_BASE_URL`、`MIANSHI_LLM_MODEL`…）优先于保存的设置。"
+                      "地址和 Key 都留空并保存 = 使用离线考官。",
+                      "Fill in any OpenAI-compatible endpoint (OpenAI, DeepSeek, Qwen, Ollama, vLLM, llama.cpp server…), "
+                      "Test the connection, then Save: the settings are written to `{path}` and take effect at once, "
+                      "without a restart. Environment variables (`OPENAI_API_KEY`, `OPENAI_BASE_URL`, "
+                      "`MIANSHI_LLM_MODEL`…) take precedence over saved settings. Save with no address and no key to "
+                      "use the offline examiner."),
+    "save_settings": ("保存", "Save"),
+    "forget_key": ("清除已保存的 API Key", "Forget the saved API key"),
+    "saved_key": ("已保存的 Key：{masked}（留空 = 保留）", "Saved key: {masked} (leave empty to keep it)"),
+    "no_saved_key": ("未保存 Key", "No key saved"),
+    "settings_saved": ("已保存到 {path}，已生效：{backend}", "Saved to {path}; now in effect: {backend}"),
+    "settings_env_wins": ("注意：环境变量 {names} 已设置，优先于保存的值。", "Note: {names} set in the environment take precedence over the saved values."),
+    "settings_failed": ("保存失败：{detail}", "Saving failed: {detail}"),
     "base_url": ("接口地址（Base URL）", "Base URL"),
     "base_url_placeholder": ("如 http://127.0.0.1:8080/v1；留空 = api.openai.com", "e.g. http://127.0.0.1:8080/v1; empty = api.openai.com"),
-    "api_key": ("API Key（留空则用环境变量）", "API key (empty = from the environment)"),
+    "api_key": ("API Key（只保存，不显示）", "API key (saved, never shown)"),
     "model": ("模型名", "Model"),
     "test_connection": ("测试连接", "Test connection"),
     "conn_bad_url": ("接口地址需以 http:// 或 https:// 开头：{url}", "The base URL must start with http:// or https://: {url}"),
     "conn_failed": ("测试失败：{detail}", "The test failed: {detail}"),
 }
+
+BACKENDS_EN = {"离线考官（规则评分）": "Offline examiner (rule-based grading)"}
+
+STAGES_EN = {"解析文档": "Parsing documents", "向量化题目": "Embedding questions", "向量化片段": "Embedding passages",
+             "检查文档": "Checking documents"}
 
 VERDICTS_EN = {"优秀": "excellent", "良好": "good", "及格": "pass", "不及格": "fail"}
 
@@ -247,3 +272,25 @@ def verdict_text(verdict: str, lang: Lang = "zh") -> str:
 def flag_text(flag: str, lang: Lang = "zh") -> str:
     text = FLAGS_EN.get(flag) if lang == "en" else FLAGS.get(flag)
     return f"{flag}（{text}）" if text else flag
+
+
+def backend_name(backend: str, lang: Lang = "zh") -> str:
+    """The examiner's name (the facade says it in Chinese) in the UI's language."""
+    if lang != "en":
+        return backend
+    if backend in BACKENDS_EN:
+        return BACKENDS_EN[backend]
+    return "LLM " + backend.removeprefix("大模型 ") if backend.startswith("大模型 ") else backend
+
+
+def topic_name(value: str, lang: Lang = "zh") -> str:
+    """A canonical topic (id or Chinese name) by its name in ``lang``; anything else as it is."""
+    try:
+        return topic_label(parse_topic(value), lang)
+    except ValueError:
+        return value or t("topic_general", lang)
+
+
+def stage_name(stage: str, lang: Lang = "zh") -> str:
+    """A knowledge-base progress stage (named in Chinese by the knowledge base) in ``lang``."""
+    return STAGES_EN.get(stage, stage) if lang == "en" else stage

@@ -11,12 +11,15 @@ import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from itertools import pairwise
 
 from agent.domain import Turn
 from agent.grading.model import Grade, KeyPointResult, verdict_for
 from agent.phrasing import format_score
+from knowledge.material import document_titles
 from knowledge.schema import QuestionItem
+from knowledge.topics import topic_label
 from ui.web.i18n import Lang, flag_text, t, verdict_text
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
@@ -158,13 +161,43 @@ def scorecard_html(answer: str, grade: Grade, item: QuestionItem | None, reveal:
         parts.append(f'<h4>{esc(t("flags", lang))}</h4><div class="ms-flags">'
                      + "".join(f'<span class="ms-flag">{esc(flag_text(f, lang))}</span>' for f in grade.flags) + "</div>")
     if grade.feedback:
-        parts.append(f'<h4>{esc(t("feedback", lang))}</h4><div class="ms-feedback">{esc(grade.feedback)}</div>')
+        parts.append(f'<h4>{esc(t("feedback", lang))}</h4>'
+                     f'<div class="ms-feedback">{esc(readable_references(grade.feedback, item, lang))}</div>')
     parts.append(reference_html(item, reveal, lang))
     if grade.references:
-        parts.append(f'<div class="ms-refs">{esc(t("references", lang))}：{esc("；".join(grade.references))}</div>')
+        refs = [readable_references(r, item, lang) for r in grade.references]
+        parts.append(f'<div class="ms-refs">{esc(t("references", lang))}：{esc("；".join(dict.fromkeys(refs)))}</div>')
     parts.append(f'<div class="ms-grader">{esc(t("grader", lang))}：{esc(grade.grader)} {esc(grade.grader_version)}</div>')
     parts.append("</div>")
     return "".join(parts)
+
+
+bundled_titles = cache(document_titles)
+_REF = re.compile(r"[\w.-]+[:@]\w+（")
+_FILE_LINE = re.compile(r"(?P<file>[\w.-]+\.(?:txt|md|markdown)) 第 (?P<line>\d+) 行")
+
+
+def readable_references(text: str, item: QuestionItem | None, lang: Lang = "zh") -> str:
+    """Source references in a grade's text as people read them: the document's title and the line,
+    never a short code or a stored file name — ``001:30（面试高频问答（…） 第 107 行）`` becomes
+    ``面试高频问答（…） · 第 107 行`` and ``000_61e2….txt 第 86 行`` becomes ``Week 1 … · 第 86 行``."""
+    out, pos = [], 0
+    while (m := _REF.search(text, pos)) is not None:
+        depth, end = 1, m.end()
+        while end < len(text) and depth:
+            depth += {"（": 1, "）": -1}.get(text[end], 0)
+            end += 1
+        inner = text[m.end():end - 1] if depth == 0 else ""
+        cited = re.fullmatch(r"(?P<doc>.+) 第 (?P<line>\d+) 行", inner)
+        if cited is None:
+            out.append(text[pos:m.end()])
+            pos = m.end()
+            continue
+        out.append(text[pos:m.start()] + f"{cited['doc']} · {t('line_of', lang, line=cited['line'])}")
+        pos = end
+    text = "".join(out) + text[pos:]
+    titles = {**bundled_titles(), **({item.source.file: item.source.doc} if item else {})}
+    return _FILE_LINE.sub(lambda f: f"{titles.get(f['file'], f['file'])} · {t('line_of', lang, line=f['line'])}", text)
 
 
 def reference_html(item: QuestionItem | None, reveal: bool, lang: Lang = "zh") -> str:
@@ -183,9 +216,10 @@ def reference_html(item: QuestionItem | None, reveal: bool, lang: Lang = "zh") -
 # bank items ----------------------------------------------------------------------------------------------
 def item_html(item: QuestionItem, lang: Lang = "zh") -> str:
     meta = [f'{esc(t("col_id", lang))} <code>{esc(item.id)}</code>',
-            f'{esc(t("topic", lang))}：{esc(item.topic_label)}',
+            f'{esc(t("topic", lang))}：{esc(topic_label(item.topic, lang))}',
             f'{esc(t("difficulty", lang))}：{item.difficulty}',
-            f'{esc(t("source", lang))}：{esc(item.source.file)}:{item.source.line}（{esc(item.source.ref)}）']
+            f'{esc(t("source", lang))}：{esc(item.source.doc)} · {esc(t("line_of", lang, line=item.source.line))}'
+            f'（{esc(item.source.ref)}）']
     if item.companies:
         meta.append(f'{esc(t("company", lang))}：{esc("、".join(item.companies))}')
     parts = ['<div class="ms-item">', f'<h3 class="ms-item-q">{esc(item.question)}</h3>',
