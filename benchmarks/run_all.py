@@ -36,8 +36,7 @@ def main() -> None:
         run([py, "eval_workers.py", "--answers", "20000"])
     run([py, "turn_latency.py"])
     run([mianshi, "eval", "simulate", "-p", "all", "-n", "5"])
-    if (HERE / "ui_startup.py").exists():
-        run([py, "ui_startup.py"])
+    run([py, "cli_speed.py"])  # mianshi --help, kb search, and mianshi ui to HTTP 200 (ui_startup.one_run)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 first HTTP 200 of the page; each run is a fresh process; 3 runs by default, median printed.
 
     python benchmarks/ui_startup.py [--runs 3]
+
+benchmarks/cli_speed.py reuses :func:`one_run` beside the CLI timings (``make bench`` runs that one).
 """
 
 from __future__ import annotations
