@@ -61,8 +61,10 @@ def ui(
         err.print(f"[yellow]注意[/yellow]：监听 {host} 且未设置 --auth / --users，局域网内任何人都能访问。")
     if trusted_header and host not in LOCAL_HOSTS:
         err.print(f"[yellow]注意[/yellow]：按请求头 {trusted_header} 识别用户——只能让可信的反向代理访问 {host}:{port}。")
-    ctx = WebContext(trusted_header=trusted_header,
-                     admins=authenticator.is_admin if authenticator is not None else (lambda _name: False))
+    # admins may change the server's settings: the accounts file says who; with --auth the one user owns it
+    admins = (authenticator.is_admin if authenticator is not None
+              else (lambda name: credentials is not None and name == credentials[0]))
+    ctx = WebContext(trusted_header=trusted_header, admins=admins)
     demo = build_app(ctx)
     try:
         _, local_url, share_url = demo.queue().launch(

@@ -160,3 +160,16 @@ def test_saved_settings_take_effect_without_a_restart(live_home: Path, tmp_path:
     assert "离线考官" in out[tab.result] and ctx.interviewer().settings.api_key is None
     assert "未保存 Key" in out[tab.key_state]
     assert "http://" in tab.save("ftp://x", "", "", False, "中文")[tab.result]
+
+
+def test_only_an_admin_may_change_the_servers_settings(live_home: Path, tmp_path: Path) -> None:
+    from ui.web.settings_tab import SettingsTab
+
+    for admins, allowed in ((lambda _n: False, False), (lambda n: n == "alice", True)):
+        ctx = WebContext(interviewer=services.interviewer, refresh=services.fresh_interviewer, default_user="alice",
+                         admins=admins, work_dir=tmp_path / "work")
+        with gr.Blocks():
+            tab = SettingsTab(ctx, Relabel(), gr.Radio(["中文", "English"], value="中文"))
+        out = tab.save("http://127.0.0.1:9/v1", SECRET, "m", False, "English")
+        assert ("Only an admin" in out[tab.result]) is not allowed
+        assert services.config_path(live_home).exists() is allowed

@@ -212,6 +212,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "settings_saved": ("已保存到 {path}，已生效：{backend}", "Saved to {path}; now in effect: {backend}"),
     "settings_env_wins": ("注意：环境变量 {names} 已设置，优先于保存的值。", "Note: {names} set in the environment take precedence over the saved values."),
     "settings_failed": ("保存失败：{detail}", "Saving failed: {detail}"),
+    "settings_admin_only": ("只有管理员可以修改服务器的大模型设置（对所有用户生效）。",
+                            "Only an admin may change the server's LLM settings (they apply to every user)."),
     "base_url": ("接口地址（Base URL）", "Base URL"),
     "base_url_placeholder": ("如 http://127.0.0.1:8080/v1；留空 = api.openai.com", "e.g. http://127.0.0.1:8080/v1; empty = api.openai.com"),
     "api_key": ("API Key（只保存，不显示）", "API key (saved, never shown)"),

@@ -85,9 +85,19 @@ class SettingsTab:
         kind = "ok" if check.ok else "error"
         return f'<div class="ms-msg ms-msg-{kind}">{"✓" if check.ok else "✗"} {esc(check.message)}</div>'
 
+    def may_configure(self) -> bool:
+        """The settings are the server's, for every user: without sign-in (one local user) anyone here may
+        change them; with accounts or a trusted proxy only an admin."""
+        try:
+            return self.ctx.user() is None or self.ctx.is_admin()
+        except PermissionError:
+            return False
+
     def save(self, base_url: str, api_key: str, model: str, forget: bool, lang_choice: str) -> dict[Any, Any]:
         """Write config.toml (an empty key keeps the saved one) and rebuild the facade from it."""
         lang = lang_of(lang_choice)
+        if not self.may_configure():
+            return {self.result: self.message("error", t("settings_admin_only", lang))}
         url = (base_url or "").strip()
         if url and not url.lower().startswith(("http://", "https://")):
             return {self.result: self.message("error", t("conn_bad_url", lang, url=url))}
