@@ -156,7 +156,7 @@ def start(page: Any, n: int = 3, budget: int = 1) -> str:
     set_number(page, "ms-budget", budget)
     page.click("#ms-start")
     page.wait_for_function(f"document.querySelector('#ms-status').innerText.includes('/{n}')")
-    match = re.search(r"会话 (\w+)", status(page))
+    match = re.search(r"(?:会话|Session) (\w+)", status(page))
     assert match, status(page)
     return match.group(1)
 
@@ -213,7 +213,7 @@ def test_full_interview_scorecard_report_and_download(watched: Any, server: Serv
     w = watched()
     page = w.open()
     assert "离线考官" in page.inner_text("#ms-backend")
-    sid = start(page, n=3)
+    sid = start(page, n=3, budget=0)  # no follow-ups: each answer closes its question, so the scorecard shows it
     submit(page, good_answer(server, page))
     card = page.locator("#ms-scorecard-body")
     card.wait_for()
@@ -249,7 +249,7 @@ def test_full_interview_scorecard_report_and_download(watched: Any, server: Serv
 # (b) refresh mid-interview ---------------------------------------------------------------------------------------
 def test_refresh_resumes_the_interview(watched: Any, server: Server) -> None:
     page = watched().open()
-    sid = start(page, n=3)
+    sid = start(page, n=3, budget=0)  # no follow-ups: each answer closes its question, so the scorecard shows it
     submit(page, "我的第一题回答：缩放点积注意力除以根号 d_k。")
     question = bot_messages(page)[-1]
     chat_before = bot_messages(page)
@@ -352,7 +352,7 @@ def test_two_browsers_never_see_each_other(watched: Any) -> None:
 def test_hostile_answer_is_shown_as_text(watched: Any) -> None:
     w = watched()
     page = w.open()
-    start(page, n=3)
+    start(page, n=3, budget=0)
     submit(page, HOSTILE)
     assert any(HOSTILE in m for m in user_messages(page)), user_messages(page)
     page.locator("#ms-scorecard-body").wait_for()

@@ -112,7 +112,8 @@ def test_an_llm_follow_up_streams_into_the_chat(browser: Any, built_home: Path, 
         set_number(page, "ms-budget", 1)
         page.click("#ms-start")
         page.wait_for_function("document.querySelector('#ms-status').innerText.includes('/1')")
-        sid = re.search(r"会话 (\w+)", status(page)).group(1)  # type: ignore[union-attr]
+        page.wait_for_function("/(会话|Session) \\w+/.test(document.querySelector('#ms-status').innerText)")
+        sid = re.search(r"(?:会话|Session) (\w+)", status(page)).group(1)  # type: ignore[union-attr]
         item = iv.bank.by_id[iv.state(sid).records[0].item_id]
         wording: list[str] = []
 
