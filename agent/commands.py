@@ -83,8 +83,3 @@ def is_clarifying_question(text: str) -> bool:
         return False
     return bool(_ABOUT_QUESTION.search(text))
 
-
-def button(name: str) -> Command:
-    """The command a UI button stands for (``skip`` / ``hint`` / ``end``)."""
-    buttons: dict[str, Command] = {"skip": Skip(), "hint": Hint(), "end": End()}
-    return buttons[name]

@@ -22,7 +22,7 @@ from typing import Any, Generic, Literal, TypeVar
 from agent import engine, policy
 from agent.commands import Command, End, parse
 from agent.database import default_user
-from agent.domain import InterviewConfig, QuestionRecord, Report, SessionState, Turn
+from agent.domain import InterviewConfig, Report, SessionState, Turn
 from agent.examiner import Examiner
 from agent.grading.model import Grade, Grader, GradingContext
 from agent.graph import Runtime, build_graph, command_data, grade_of, open_checkpointer
@@ -78,12 +78,6 @@ class TurnResult:
     @property
     def finished(self) -> bool:
         return self.session.status == "finished"
-
-    @property
-    def closed(self) -> QuestionRecord | None:
-        """The question this step closed (its one final score), if any."""
-        closed_ids = [t.item_id for t in self.said if t.kind == "feedback"]
-        return next((r for r in self.session.records if closed_ids and r.item_id == closed_ids[-1]), None)
 
 
 class Interviewer:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -33,12 +32,11 @@ from agent.events import FollowUpAsked, Message
 from agent.examiner import Examiner
 from agent.grading.model import Grade, Grader, GradingContext
 from agent.phrasing import PhraseContext
-from agent.probes import leaks, secrets_of
+from agent.probes import CJK, leaks, secrets_of
 from knowledge.schema import QuestionItem
 
 log = logging.getLogger(__name__)
 MAX_REPLY_CHARS = 300
-_CJK = re.compile(r"[\u3400-\u9fff]")
 PHRASE_ERRORS = (Exception,)
 """The phraser never breaks a turn: any failure of the model call means the template, flagged."""
 
@@ -176,7 +174,7 @@ def validate_phrase(text: str, draft: Message, item: QuestionItem | None, answer
     own = text.replace(draft.must_contain, "") if draft.must_contain else text
     if item is not None:
         own = own.replace(item.question, "")
-    cjk = len(_CJK.findall(own))
+    cjk = len(CJK.findall(own))
     if lang == "en" and cjk > 0:
         return "phrase_language"
     if lang != "en" and cjk == 0:

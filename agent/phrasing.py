@@ -9,7 +9,6 @@ that would is replaced by one built from the topic.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -29,7 +28,7 @@ from agent.events import (
     QuestionClosed,
     Skipped,
 )
-from agent.probes import display_term, leaks, secrets_of, topic_term
+from agent.probes import CJK, display_term, leaks, secrets_of, topic_term
 from knowledge.schema import QuestionItem
 from knowledge.topics import topic_label
 
@@ -76,8 +75,8 @@ def backend_label(backend: str, lang: Lang) -> str:
     if lang != "en":
         return backend
     if backend.startswith("离线考官"):
-        return "offline examiner (rubric grader)"
-    return backend.replace("大模型 ", "LLM ", 1)
+        return "Offline examiner (rule-based grading)"
+    return "LLM " + backend.removeprefix("大模型 ") if backend.startswith("大模型 ") else backend
 
 
 def _join(items: Sequence[str], lang: Lang) -> str:
@@ -88,7 +87,7 @@ def _names(group: Sequence[str], lang: Lang) -> list[str]:
     """A glossary group's names for the session's language (English: Latin-script names only)."""
     if lang != "en":
         return list(group)
-    return [n for n in group if not re.search(r"[\u3400-\u9fff]", n)]
+    return [n for n in group if not CJK.search(n)]
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from functools import lru_cache
 from knowledge.glossary import GROUPS, TermMatcher
 from knowledge.schema import KeyPoint, QuestionItem
 
+CJK = re.compile(r"[\u3400-\u9fff]")
+"""Chinese characters (CJK unified ideographs and extension A)."""
 LEAK_RUN = 10
 """A phrasing that shares a run of this many characters with the reference leaks it."""
 
@@ -52,14 +54,6 @@ def secrets_of(item: QuestionItem) -> list[str]:
     return [item.reference_answer, *(k.text for k in item.key_points), *item.document_points]
 
 
-def probe_for(item: QuestionItem, point: KeyPoint, lang: str = "zh") -> tuple[str, bool]:
-    """(question text, authored?) leading toward ``point``. Built probes name only a term the
-    question already uses, or the topic; the caller phrases them as a question."""
-    if point.probe and not leaks(point.probe, [point.text], allowed=[item.question]):
-        return point.probe, True
-    return "", False
-
-
 def topic_term(item: QuestionItem, point: KeyPoint) -> str:
     """A term shared by the point and the question (safe to say: the question already said it)."""
     matcher = _matcher()
@@ -81,10 +75,10 @@ def glossary_names(text: str) -> tuple[tuple[str, ...], ...]:
 
 def display_term(term: str, lang: str) -> str:
     """A domain term as the session's language prefers it: in English, its first Latin-script name."""
-    if lang != "en" or not re.search(r"[\u3400-\u9fff]", term):
+    if lang != "en" or not CJK.search(term):
         return term
     for names in glossary_names(term):
-        latin = next((n for n in names if not re.search(r"[\u3400-\u9fff]", n)), "")
+        latin = next((n for n in names if not CJK.search(n)), "")
         if latin:
             return latin
     return term

@@ -36,10 +36,13 @@ LABELS: dict[str, tuple[str, str]] = {
 
 
 def label(key: str, lang: str, **values: object) -> str:
-    if key == "rule":  # said once, in the interviewer's own words (prompts/say_*_scoring_rule.md)
-        return TemplatePhraser().say("scoring_rule", lang, cap=format_score(HINT_SCORE_CAP))
     zh, en = LABELS[key]
     return (en if lang == "en" else zh).format(**values)
+
+
+def scoring_rule(lang: str) -> str:
+    """How a question's one score is made, in the interviewer's own words (prompts/say_*_scoring_rule.md)."""
+    return TemplatePhraser().say("scoring_rule", lang, cap=format_score(HINT_SCORE_CAP))
 
 
 def build_report(state: SessionState, item: Callable[[str], QuestionItem | None] = lambda _id: None) -> Report:
@@ -85,7 +88,7 @@ def to_markdown(report: Report) -> str:
              f"{label('status', lang)}：{status}",
              "- " + label("summary", lang, answered=report.answered, mean=f"**{format_score(report.mean_score)}**",
                           verdict=verdict_label(report.verdict, lang)),
-             f"- {label('rule', lang)}", "", f"## {label('by_topic', lang)}", ""]
+             f"- {scoring_rule(lang)}", "", f"## {label('by_topic', lang)}", ""]
     lines += [f"- {t}：{format_score(s)}" for t, s in sorted(report.per_topic.items(), key=lambda kv: kv[1])]
     cols = [label(k, lang) for k in ("n", "question", "topic", "score", "verdict", "follow_ups", "missed", "wrong")]
     lines += ["", f"## {label('per_question', lang)}", "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
@@ -162,7 +165,7 @@ def html_body(report: Report) -> str:
 
     return (f'<div class="ms-report" id="ms-report-body"><h2>{e(label("title", lang))}</h2>'
             f"<p>{e(report.session_id)} · {e(report.created_at)} · {e(label('examiner', lang))}：{e(backend_label(report.backend, lang))} · {e(status)}</p>"
-            f"<p>{summary}</p><p class=\"ms-rule\">{e(label('rule', lang))}</p>"
+            f"<p>{summary}</p><p class=\"ms-rule\">{e(scoring_rule(lang))}</p>"
             f"<h3>{e(label('by_topic', lang))}</h3><div class=\"ms-chart\">{radar_svg(report.per_topic, lang=lang) if report.per_topic else '-'}</div>"
             f'<h3>{e(label("per_question", lang))}</h3><table class="ms-table"><thead><tr>{cols}</tr></thead><tbody>{rows}</tbody></table>'
             f"<h3>{e(label('strengths', lang))}</h3><ul>{items(report.strengths)}</ul>"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Literal
 
 from agent.grading.model import FLAGS
+from agent.phrasing import VERDICTS_EN as VERDICTS_EN  # re-exported: the UI's verdict labels are the agent's
+from agent.phrasing import backend_label, verdict_label
 from knowledge.topics import parse_topic, topic_label
 
 Lang = Literal["zh", "en"]
@@ -223,12 +225,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "conn_failed": ("测试失败：{detail}", "The test failed: {detail}"),
 }
 
-BACKENDS_EN = {"离线考官（规则评分）": "Offline examiner (rule-based grading)"}
-
 STAGES_EN = {"解析文档": "Parsing documents", "向量化题目": "Embedding questions", "向量化片段": "Embedding passages",
              "检查文档": "Checking documents"}
 
-VERDICTS_EN = {"优秀": "excellent", "良好": "good", "及格": "pass", "不及格": "fail"}
 
 FLAGS_EN = {
     "empty": "empty or 'I don't know'",
@@ -268,7 +267,7 @@ def t(key: str, lang: Lang = "zh", **values: object) -> str:
 
 
 def verdict_text(verdict: str, lang: Lang = "zh") -> str:
-    return VERDICTS_EN.get(verdict, verdict) if lang == "en" else verdict
+    return verdict_label(verdict, lang)
 
 
 def flag_text(flag: str, lang: Lang = "zh") -> str:
@@ -278,11 +277,7 @@ def flag_text(flag: str, lang: Lang = "zh") -> str:
 
 def backend_name(backend: str, lang: Lang = "zh") -> str:
     """The examiner's name (the facade says it in Chinese) in the UI's language."""
-    if lang != "en":
-        return backend
-    if backend in BACKENDS_EN:
-        return BACKENDS_EN[backend]
-    return "LLM " + backend.removeprefix("大模型 ") if backend.startswith("大模型 ") else backend
+    return backend_label(backend, lang)
 
 
 def topic_name(value: str, lang: Lang = "zh") -> str:
