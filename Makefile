@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	@echo "==> 安装 Python 依赖（首次约 2–5 分钟）/ installing the Python dependencies…"
 	@start=$$(date +%s); \
 	  $(PY) -m pip install -q --disable-pip-version-check uv && \
-	  $(UV) pip install --python $(PY) -q -e '.[dev]' && \
+	  $(UV) pip install --python $(PY) -q --compile-bytecode -e '.[dev]' && \
 	  echo "    完成，用时 $$(( $$(date +%s) - start )) 秒 / done"
 	@touch $(STAMP)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from collections.abc import Callable, Sequence
@@ -23,6 +24,7 @@ from knowledge.bank import (
 from knowledge.chunking import Chunk, chunk_item, chunk_note
 from knowledge.embeddings import E5Embedder, Embedder, OpenAIEmbedder
 from knowledge.imports import ImportFailed, ImportReport, plan_import, remove, write_atomically
+from knowledge.lexical import TokenCache
 from knowledge.loader import expand_paths
 from knowledge.retrieval import ChromaDenseIndex, MatchResult, OwnerIndex, QuestionMatcher, ReferenceRetriever
 from knowledge.schema import LoadWarning, QuestionItem
@@ -73,6 +75,10 @@ class KnowledgeBase:
         return self.home / "bank.json"
 
     @property
+    def tokens_path(self) -> Path:
+        return self.home / "lexical_tokens.json"
+
+    @property
     def docs_dir(self) -> Path:
         return self.home / "docs"
 
@@ -119,6 +125,8 @@ class KnowledgeBase:
             self._checked = True
             if bank.format != BANK_FORMAT or bank.material_sha != bundled_material_sha():
                 self.build(progress=progress)
+            elif not self.tokens_path.exists():  # a bank built before the token cache existed
+                self._save_tokens()
         return self.bank()
 
     # build -----------------------------------------------------------------------------------
@@ -160,6 +168,7 @@ class KnowledgeBase:
         self._bank = bank
         self.__dict__.pop("_matcher", None)
         self.__dict__.pop("_references", None)
+        self._save_tokens()
         return BuildReport(items=len(items), notes=len(loaded.notes), chunks=len(chunks), documents=bank.documents,
                            warnings=bank.warnings, embedded=q_sync.embedded + c_sync.embedded,
                            deleted=q_sync.deleted + c_sync.deleted, seconds=round(time.perf_counter() - start, 3))
@@ -195,16 +204,29 @@ class KnowledgeBase:
 
     # retrieval -------------------------------------------------------------------------------
     @cached_property
+    def _tokens(self) -> TokenCache:
+        return TokenCache.load(self.tokens_path)
+
+    def _save_tokens(self) -> None:
+        """Tokenise the bank's lexical texts once, at build time, for the processes that search it later
+        (texts unchanged since the last build come from the old cache)."""
+        self._tokens.forget_usage()
+        self._matcher, self._references  # noqa: B018 — building both indexes touches every text they use
+        with contextlib.suppress(OSError):  # a read-only home only loses the speed-up
+            self._tokens.save(self.tokens_path)
+
+    @cached_property
     def _matcher(self) -> QuestionMatcher:
         bank = self.ensure_built()
         return QuestionMatcher(bank.items, ChromaDenseIndex(self.store, "questions"), self.embedder,
                                threshold=self.settings.match_threshold,
-                               answers=OwnerIndex(ChromaDenseIndex(self.store, "chunks")))
+                               answers=OwnerIndex(ChromaDenseIndex(self.store, "chunks")), tokens=self._tokens)
 
     @cached_property
     def _references(self) -> ReferenceRetriever:
         bank = self.ensure_built()
-        return ReferenceRetriever(chunks_of(bank.items, bank.notes), ChromaDenseIndex(self.store, "chunks"), self.embedder)
+        return ReferenceRetriever(chunks_of(bank.items, bank.notes), ChromaDenseIndex(self.store, "chunks"), self.embedder,
+                                  tokens=self._tokens)
 
     def search(self, query: str, k: int = 5, mode: str = "hybrid") -> MatchResult:
         return self._matcher.search(query, k=k, mode=mode)

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from knowledge.chunking import Chunk
 from knowledge.embeddings import Embedder
 from knowledge.glossary import expand
-from knowledge.lexical import LexicalIndex, tokenize
+from knowledge.lexical import LexicalIndex, TokenCache, tokenize
 from knowledge.schema import QuestionItem
 
 RRF_K = 60
@@ -148,15 +148,16 @@ class QuestionMatcher:
 
     def __init__(self, items: Sequence[QuestionItem], dense: DenseIndex, embedder: Embedder,
                  threshold: float = 0.5, calibration: Calibration = DEFAULT_CALIBRATION,
-                 answers: DenseIndex | None = None) -> None:
+                 answers: DenseIndex | None = None, tokens: TokenCache | None = None) -> None:
         self.items = {i.id: i for i in items}
         self.dense = dense
         self.answers = answers
         self.embedder = embedder
         self.threshold = threshold
         self.calibration = calibration
-        self.lexical = LexicalIndex([i.id for i in items], [_lexical_text(i) for i in items])
-        self._tokens = {i.id: set(tokenize(expand(i.question))) for i in items}
+        cache = tokens or TokenCache()
+        self.lexical = LexicalIndex([i.id for i in items], [_lexical_text(i) for i in items], cache)
+        self._tokens = {i.id: set(cache.tokens(expand(i.question))) for i in items}
 
     def _dense_scores(self, vector: np.ndarray) -> dict[str, float]:
         by_q = dict(self.dense.search(vector, CANDIDATES))
@@ -210,11 +211,12 @@ def _lexical_text(item: QuestionItem) -> str:
 class ReferenceRetriever:
     """Chunks that support grading an item: its related items' chunks first, then the nearest others."""
 
-    def __init__(self, chunks: Sequence[Chunk], dense: DenseIndex, embedder: Embedder) -> None:
+    def __init__(self, chunks: Sequence[Chunk], dense: DenseIndex, embedder: Embedder,
+                 tokens: TokenCache | None = None) -> None:
         self.chunks = {c.id: c for c in chunks}
         self.dense = dense
         self.embedder = embedder
-        self.lexical = LexicalIndex([c.id for c in chunks], [c.text for c in chunks])
+        self.lexical = LexicalIndex([c.id for c in chunks], [c.text for c in chunks], tokens)
 
     def for_item(self, item: QuestionItem, k: int = 4) -> list[Chunk]:
         own = {item.id}

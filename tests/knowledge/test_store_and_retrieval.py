@@ -100,3 +100,46 @@ def test_chroma_ranks_like_the_exact_in_memory_index(kb) -> None:  # type: ignor
     want = exact.search(vector, 5)
     assert [i for i, _ in got] == [i for i, _ in want]
     assert all(abs(a - b) < 1e-3 for (_, a), (_, b) in zip(got, want, strict=True))
+
+
+def test_build_writes_the_token_cache_and_a_new_process_searches_without_segmenting(built_home: Path, tmp_path: Path) -> None:
+    from knowledge.lexical import TokenCache
+
+    home = tmp_path / "h"
+    shutil.copytree(built_home, home)
+    assert (home / "lexical_tokens.json").is_file()
+    query = "为什么注意力要除以根号 d_k"
+    cold = KnowledgeBase(KnowledgeSettings(home=home))
+    cold._checked = True  # as a process that found the bank current
+    (home / "lexical_tokens.json").rename(tmp_path / "kept.json")
+    cold.__dict__["_tokens"] = TokenCache()  # no cache: every text is segmented
+    expected = cold.search(query)
+    assert cold._tokens.misses > 300
+
+    (tmp_path / "kept.json").rename(home / "lexical_tokens.json")
+    warm = KnowledgeBase(KnowledgeSettings(home=home))
+    assert warm.search(query) == expected  # the same ranking, scores and confidence
+    warm.references(warm.bank().items[0])
+    assert warm._tokens.misses == 0
+
+
+def test_a_stale_or_broken_token_cache_is_ignored_and_a_missing_one_is_written(built_home: Path, tmp_path: Path) -> None:
+    import json
+
+    from knowledge.lexical import TokenCache
+
+    home = tmp_path / "h"
+    shutil.copytree(built_home, home)
+    path = home / "lexical_tokens.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert TokenCache.load(path)._entries
+    path.write_text(json.dumps({**data, "tokenizer": "jieba-0.0-other"}), encoding="utf-8")
+    assert not TokenCache.load(path)._entries
+    path.write_text('{"tokenizer": ', encoding="utf-8")
+    assert not TokenCache.load(path)._entries
+
+    path.unlink()
+    kb = KnowledgeBase(KnowledgeSettings(home=home))
+    kb.ensure_built()  # a bank built before the cache existed gets one, without a rebuild
+    assert json.loads(path.read_text(encoding="utf-8"))["tokens"]
+    assert not list(home.glob(".*.tmp"))
