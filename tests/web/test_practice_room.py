@@ -173,3 +173,48 @@ def test_only_an_admin_may_change_the_servers_settings(live_home: Path, tmp_path
         out = tab.save("http://127.0.0.1:9/v1", SECRET, "m", False, "English")
         assert ("Only an admin" in out[tab.result]) is not allowed
         assert services.config_path(live_home).exists() is allowed
+
+
+# what every user shares, and what an admin sees (issue 13) ------------------------------------------------------
+def test_with_accounts_only_an_admin_adds_documents_to_the_shared_bank(fresh_context: Any, tmp_path: Path) -> None:
+    from ui.web.app import create
+
+    ctx = fresh_context()
+    ctx.default_user, ctx.admins = "bob", (lambda n: n == "alice")
+    web = create(ctx)
+    note = tmp_path / "bob-notes.md"
+    note.write_text("## 1. 什么是 KV Cache？\n缓存历史 token 的 K 和 V，解码时不必重算。\n", encoding="utf-8")
+    docs = ctx.interviewer().kb.docs_dir
+    before = len(ctx.interviewer().kb.ensure_built().items)
+    out = web.bank.add([str(note)], "English")
+    assert "only an admin may add documents" in out[web.bank.result]
+    assert not docs.exists() or not any(docs.iterdir()), "nothing written"
+    assert len(ctx.interviewer().kb.ensure_built().items) == before
+    assert "只有管理员可以加入文档" in web.bank.add([str(note)], "中文")[web.bank.result]
+    ctx.default_user = "alice"
+    out = web.bank.add([str(note)], "中文")
+    assert "ms-msg-ok" in out[web.bank.result] and len(ctx.interviewer().kb.ensure_built().items) == before + 1
+
+
+def test_the_history_tab_shows_an_admin_the_aggregates_of_all_users_and_nobody_else(fresh_context: Any) -> None:
+    from ui.web.app import create
+
+    ctx = fresh_context()
+    ctx.admins = lambda n: n == "alice"
+    web = create(ctx)
+    for user, answer in (("bob", "不知道"), ("carol", "缓存 K 和 V，避免重复计算")):
+        ctx.default_user = user
+        out = web.interview.start([], 1, 5, [], 1, 0, "中文")
+        sid = out[web.interview.sid]
+        web.interview.answer(sid, answer, "中文")
+        web.interview.end(sid, "中文")
+    ctx.default_user = "bob"
+    mine = web.history.refresh("中文")
+    assert mine[web.history.aggregates] == "" and len(value(mine[web.history.sessions])) == 1
+    ctx.default_user = "alice"  # the admin: no sessions of her own, the counts over everyone
+    out = web.history.refresh("English")
+    panel = out[web.history.aggregates]
+    assert "2 users · 2 interviews" in panel and "All users (admins only" in panel
+    assert "bob" not in panel and "carol" not in panel and "缓存 K 和 V" not in panel
+    assert value(out[web.history.sessions]) == []
+    assert "2 位用户" in web.history.refresh("中文")[web.history.aggregates]

@@ -192,6 +192,9 @@ class BankTab:
         lang = lang_of(lang_choice)
         if not files:
             return {self.result: f'<div class="ms-msg ms-msg-warn">{esc(t("no_files", lang))}</div>'}
+        if not self.ctx.may_change_shared():  # the bank is every user's: one user's notes would reach them all
+            return {self.result: f'<div class="ms-msg ms-msg-error">{esc(t("upload_admin_only", lang))}</div>',
+                    self.files: None}
         paths = [Path(f) for f in files]
         try:
             with self.ctx.bank_lock:

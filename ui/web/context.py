@@ -92,6 +92,14 @@ class WebContext:
         name = self.user()
         return name is not None and self.admins(name)
 
+    def may_change_shared(self) -> bool:
+        """What every user shares (the server's LLM settings, the question bank): without sign-in (one local
+        user) anyone here may change it; with accounts or a trusted proxy only an admin."""
+        try:
+            return self.user() is None or self.is_admin()
+        except PermissionError:
+            return False
+
     def _bind(self, iv: Interviewer) -> Interviewer:
         name = self.user()
         return iv.for_user(name) if name else iv

@@ -9,7 +9,7 @@ from typing import Any
 import gradio as gr
 
 from agent.domain import InterviewConfig
-from agent.history import SessionSummary, WeakQuestion
+from agent.history import Aggregates, SessionSummary, WeakQuestion
 from ui.web.context import Relabel, WebContext, error_text, valid_session_id
 from ui.web.i18n import Lang, backend_name, lang_of, t, topic_name
 from ui.web.interview_tab import InterviewTab
@@ -61,6 +61,18 @@ def session_choices(sessions: Sequence[SessionSummary], unfinished_only: bool, l
     return [(label(s), s.id) for s in sessions if not unfinished_only or s.status != "finished"]
 
 
+def aggregates_html(agg: Aggregates, lang: Lang) -> str:
+    """The admin's view over all users: counts and means, then one row per topic (no ids, answers or names)."""
+    mean = "-" if agg.mean_score is None else f"{agg.mean_score:.1f}"
+    rows = "".join(f"<tr><td>{esc(topic_name(topic, lang))}</td><td>{n}</td><td>{score:.1f}</td></tr>"
+                   for topic, n, score in agg.topics)
+    table = (f'<table class="ms-table"><thead><tr><th>{esc(t("col_topic", lang))}</th><th>{esc(t("col_answers", lang))}</th>'
+             f'<th>{esc(t("col_mean", lang))}</th></tr></thead><tbody>{rows}</tbody></table>') if rows else ""
+    summary = t("agg_summary", lang, users=agg.users, sessions=agg.sessions, finished=agg.finished,
+                answers=agg.answers, mean=mean)
+    return (f'<div class="ms-aggregates"><h4>{esc(t("aggregates", lang))}</h4><p>{esc(summary)}</p>{table}</div>')
+
+
 class HistoryTab:
     def __init__(self, ctx: WebContext, relabel: Relabel, lang: gr.Radio, interview: InterviewTab, tabs: gr.Tabs) -> None:
         self.ctx = ctx
@@ -93,10 +105,12 @@ class HistoryTab:
             self.report_pick = relabel(gr.Dropdown([], label=t("report_pick"), elem_id="ms-report-pick", scale=3), "report_pick")
             self.report_btn = relabel(gr.Button(t("show_report"), elem_id="ms-show-report", scale=1), "show_report", "value")
         self.report = gr.HTML("", elem_id="ms-history-report")
+        self.aggregates = gr.HTML("", elem_id="ms-aggregates")
 
     @property
     def outputs(self) -> list[Any]:
-        return [self.notice, self.sessions, self.time_chart, self.topic_chart, self.weak, self.resume_pick, self.report_pick]
+        return [self.notice, self.sessions, self.time_chart, self.topic_chart, self.weak, self.resume_pick, self.report_pick,
+                self.aggregates]
 
     def refresh(self, lang_choice: str) -> dict[Any, Any]:
         lang = lang_of(lang_choice)
@@ -105,6 +119,7 @@ class HistoryTab:
             sessions = iv.sessions()
             weak = iv.history.weak_questions()
             topics = by_topic(iv.history.topic_progress(), lang)
+            overall = aggregates_html(iv.aggregates(), lang) if self.ctx.is_admin() else ""
         except Exception as exc:
             return {self.notice: plain_md(error_text(exc, lang))}
         return {
@@ -115,6 +130,7 @@ class HistoryTab:
             self.weak: gr.update(value=weak_rows(weak, lang), headers=[t(k, lang) for k in WEAK_COLUMNS]),
             self.resume_pick: gr.update(choices=session_choices(sessions, True, lang), value=None),
             self.report_pick: gr.update(choices=session_choices(sessions, False, lang), value=None),
+            self.aggregates: overall,
         }
 
     def resume(self, sid: str | None, lang_choice: str) -> dict[Any, Any]:

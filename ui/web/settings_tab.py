@@ -86,12 +86,8 @@ class SettingsTab:
         return f'<div class="ms-msg ms-msg-{kind}">{"✓" if check.ok else "✗"} {esc(check.message)}</div>'
 
     def may_configure(self) -> bool:
-        """The settings are the server's, for every user: without sign-in (one local user) anyone here may
-        change them; with accounts or a trusted proxy only an admin."""
-        try:
-            return self.ctx.user() is None or self.ctx.is_admin()
-        except PermissionError:
-            return False
+        """The settings are the server's, for every user (``WebContext.may_change_shared``)."""
+        return self.ctx.may_change_shared()
 
     def save(self, base_url: str, api_key: str, model: str, forget: bool, lang_choice: str) -> dict[Any, Any]:
         """Write config.toml (an empty key keeps the saved one) and rebuild the facade from it."""
