@@ -9,8 +9,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TextIO
 
-from eval.report import BINS, POINT_MARK, Reference, Summary, TopicStat, flag_label
+from eval.report import BINS, POINT_MARK, Reference, Summary, TopicStat, flag_label, grader_label
 from eval.results import GradedRow
+from knowledge.topics import topic_label
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 BAND_COLORS = {"优秀": "#2e7d32", "良好": "#1565c0", "及格": "#ef6c00", "不及格": "#c62828"}
@@ -76,9 +77,10 @@ def topics_svg(topics: list[TopicStat]) -> str:
     for k, t in enumerate(topics):
         y = 10 + k * row_h
         w = bar_max * max(0.0, min(t.mean, 10.0)) / 10
-        parts.append(f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end">{esc(clip(t.topic, 20))}</text>')
+        name = topic_label(t.topic)
+        parts.append(f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end">{esc(clip(name, 20))}</text>')
         parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 8}" fill="{verdict_color(t.mean)}">'
-                     f"<title>{esc(t.topic)}：平均 {t.mean:.2f}，{t.count} 条</title></rect>")
+                     f"<title>{esc(name)}：平均 {t.mean:.2f}，{t.count} 条</title></rect>")
         parts.append(f'<text x="{label_w + w + 6:.1f}" y="{y + 15}">{t.mean:.2f}（{t.count} 条）</text>')
     x6 = label_w + bar_max * 0.6
     parts.append(f'<line x1="{x6:.1f}" y1="5" x2="{x6:.1f}" y2="{height - 20}" stroke="#999" stroke-dasharray="4 3"/>')
@@ -106,7 +108,7 @@ def _cards(f: TextIO, s: Summary) -> None:
     for title, value in cards:
         f.write(f'<div class="card">{esc(title)}<b>{esc(value)}</b></div>')
     f.write("</div>")
-    f.write(f'<p class="muted">评分器：{esc(", ".join(s.graders))}</p>')
+    f.write(f'<p class="muted">评分器：{esc("、".join(grader_label(g) for g in s.graders))}</p>')
 
 
 def _weakest(f: TextIO, s: Summary, references: Mapping[str, Reference]) -> None:

@@ -13,12 +13,22 @@ from pathlib import Path
 
 from agent.grading.model import FLAGS
 from eval.results import GradedRow
+from knowledge.topics import topic_label
 
 VERDICTS = ("优秀", "良好", "及格", "不及格")
 UNMATCHED_TOPIC = "（未匹配题库）"
 WEAKEST = 10
 BINS = 10
 POINT_MARK = {"covered": "✓", "partial": "△", "missed": "✗"}
+
+
+def grader_label(name: str) -> str:
+    """How a report names a grader: the offline rubric or the LLM by its model."""
+    if name == "rubric":
+        return "离线考官（规则评分）"
+    if name.startswith("llm:"):
+        return f"大模型 {name[4:]}"
+    return name
 
 
 def flag_label(flag: str) -> str:
@@ -165,13 +175,13 @@ def write_markdown(path: Path, summary: Summary, rows: Iterable[GradedRow],
         f.write(f"- 回答数：{summary.count}\n- 平均分：{summary.mean:.2f}（中位数 {summary.median:.2f}，"
                 f"最低 {summary.minimum:.1f}，最高 {summary.maximum:.1f}）\n")
         f.write("- 等级：" + "，".join(f"{v} {n}" for v, n in summary.verdicts.items()) + "\n")
-        f.write(f"- 未匹配到题库的回答：{summary.unmatched}\n- 评分器：{md_cell(', '.join(summary.graders))}\n\n")
+        f.write(f"- 未匹配到题库的回答：{summary.unmatched}\n- 评分器：{md_cell('、'.join(grader_label(g) for g in summary.graders))}\n\n")
         f.write("## 分数分布\n\n| 分数段 | 回答数 |\n|---|---|\n")
         for k, n in enumerate(summary.histogram):
             f.write(f"| {k}–{k + 1} | {n} |\n")
         f.write("\n## 各主题平均分（从低到高）\n\n| 主题 | 回答数 | 平均分 |\n|---|---|---|\n")
         for t in summary.topics:
-            f.write(f"| {md_cell(t.topic)} | {t.count} | {t.mean:.2f} |\n")
+            f.write(f"| {md_cell(topic_label(t.topic))} | {t.count} | {t.mean:.2f} |\n")
         if summary.flags:
             f.write("\n## 标记\n\n| 标记 | 次数 |\n|---|---|\n")
             for flag, n in summary.flags.items():

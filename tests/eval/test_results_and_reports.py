@@ -105,3 +105,14 @@ def test_csv_cells_are_not_formulas() -> None:
 def test_html_of_empty_results(tmp_path: Path) -> None:
     write_html(tmp_path / "r.html", summarize([]), [], {})
     assert "批量评分报告" in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+def test_reports_name_topics_and_graders_as_people_do(tmp_path: Path) -> None:
+    rows = [row(1, 3.0, topic="position"), row(2, 8.0, topic="attention").model_copy(update={"grader": "llm:qwen2.5-7b"})]
+    results = write(tmp_path / "grades.jsonl", rows)
+    write_reports(tmp_path, results, {})
+    for name in ("report.html", "report.md"):
+        page = (tmp_path / name).read_text(encoding="utf-8")
+        assert "位置编码" in page and "注意力机制" in page, name
+        assert "离线考官（规则评分）" in page and "大模型 qwen2.5-7b" in page, name
+        assert ">position<" not in page and "| position |" not in page, name
