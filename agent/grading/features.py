@@ -155,6 +155,10 @@ def find_form(forms: tuple[str, ...], answer: str) -> tuple[int, int] | None:
     return None
 
 
+def _slot_says_right(slot: Slot, text: str) -> bool:
+    return find_form(slot.right, text) is not None and find_form(slot.wrong, text) is None
+
+
 def _slot_hits(slots: tuple[Slot, ...], answer: str) -> list[SlotHit]:
     out = []
     for s in slots:
@@ -214,7 +218,10 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
         point_text = linked.text if linked else " ".join(pt.text for pt in ctx.points)
         distinct = _distinct(m, point_text + " " + " ".join(linked.aliases if linked else ()), question_tokens)
         dist_total = math.fsum(idf.weight(t) for t in distinct)
+        decided = [s for s in ctx.slots if m.point and s.point == m.point]
         for c, ct in zip(claims, claim_tokens, strict=True):
+            if any(_slot_says_right(s, c.text) for s in decided):
+                continue  # the deterministic check on this point finds the claim right (A=Q−V is not "A=V−Q")
             stated = max(support(t, ct, c.text, question_tokens, idf) for t in (m.text, *m.aliases))
             if stated < 0.3:
                 continue

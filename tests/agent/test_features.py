@@ -139,3 +139,21 @@ def test_a_conflict_with_the_reference_is_a_feature_and_is_linked_to_its_point()
     wrong = f("exp 在输入较大时上溢为 inf，每行减去最小值后再做 exp，结果不变。", ctx)
     assert wrong.values["ref_contra"] > 0.5 and wrong.conflicts[0].point == "k2" and wrong.conflicts[0].core
     assert f("exp 在输入较大时上溢为 inf，每行减去最大值后再做 exp，结果不变。", ctx).values["ref_contra"] == 0.0
+
+
+def test_a_claim_the_slot_finds_right_does_not_state_that_points_misconception() -> None:
+    """An order-reversed misconception ("A = V − Q") shares every word with the right claim ("A = Q − V"):
+    the deterministic slot of the same point decides, so the right formula is never called wrong."""
+    q = "强化学习中策略函数和值函数是什么"
+    ctx = GradingContext(
+        points=(ReferencePoint(id="k4", text="优势 A(s,a)=Q(s,a)−V(s)，V(s)=Σ_a π(a|s)Q(s,a)", weight=1),),
+        misconceptions=(Misconception(id="m5", text="优势函数 A = V − Q", why="方向反了：A=Q−V", point="k4"),),
+        slots=(Slot(id="s1", point="k4", right=("Q-V", "Q−V", "Q(s,a)−V(s)"), wrong=("V-Q", "V−Q", "V(s)−Q(s,a)"),
+                    why="优势是 Q 减 V"),),
+    )
+    idf = IdfTable([q, "优势函数 A = V − Q", "注意力 维度 方差", "学习率 warmup 预热"])
+    right = compute(q, "优势函数 A(s,a)=Q(s,a)−V(s)，表示动作比平均好多少。", ctx, idf)
+    assert not right.misconceptions and right.values["mis_strength"] == 0.0
+    wrong = compute(q, "优势函数 A = V − Q，表示动作比平均好多少。", ctx, idf)
+    assert wrong.misconceptions and wrong.misconceptions[0].misconception.id == "m5"
+    assert wrong.values["slot_wrong"] == 1.0
