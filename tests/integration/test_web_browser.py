@@ -191,8 +191,10 @@ def finish_interview(server: Server, page: Any, limit: int = 12) -> None:
 
 
 def bank_count(page: Any) -> int:
-    match = re.search(r"(\d+)", page.inner_text("#ms-bank-count"))
-    assert match
+    """The number of questions the count line states (not a digit of Gradio's progress timer over it)."""
+    text = page.inner_text("#ms-bank-count")
+    match = re.search(r"(\d+)\s*(?:道题|questions)", text)
+    assert match, text
     return int(match.group(1))
 
 
@@ -270,7 +272,7 @@ def open_bank(page: Any) -> int:
     page.click("#ms-tab-bank-button")
     page.wait_for_selector("#ms-bank-count")
     # the server always has the bundled bank: a count without a non-zero digit has not rendered yet
-    page.wait_for_function("/[1-9]/.test(document.querySelector('#ms-bank-count')?.innerText || '')")
+    page.wait_for_function("/[1-9][0-9]*\\s*(道题|questions)/.test(document.querySelector('#ms-bank-count')?.innerText || '')")
     return bank_count(page)
 
 
