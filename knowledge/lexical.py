@@ -15,10 +15,16 @@ STOPWORDS = frozenset(
 )
 
 
+_JIEBA_QUIET = False
+
+
 def tokenize(text: str) -> list[str]:
+    global _JIEBA_QUIET
     import jieba
 
-    jieba.setLogLevel(logging.WARNING)
+    if not _JIEBA_QUIET:  # once: setting the level clears logging's caches, which costs more than the cut
+        jieba.setLogLevel(logging.WARNING)
+        _JIEBA_QUIET = True
     text = unicodedata.normalize("NFKC", text).lower()
     return [t for t in jieba.cut_for_search(text) if t.strip() and any(c.isalnum() for c in t) and t not in STOPWORDS]
 

@@ -40,9 +40,11 @@ def _token_groups(token: str) -> frozenset[int]:
     return frozenset(matcher().groups_in(token))
 
 
-def cjk_bigrams(text: str) -> set[str]:
+@lru_cache(maxsize=50000)
+def cjk_bigrams(text: str) -> frozenset[str]:
+    """The Chinese character bigrams of ``text`` (cached: material wordings and claims are compared many times)."""
     runs = re.findall(r"[\u4e00-\u9fff]+", text)
-    return {r[i:i + 2] for r in runs for i in range(len(r) - 1)}
+    return frozenset(r[i:i + 2] for r in runs for i in range(len(r) - 1))
 
 
 @dataclass(frozen=True)

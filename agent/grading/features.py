@@ -125,9 +125,9 @@ def _best_claim(target_tokens: frozenset[str], claims: list[Claim], claim_tokens
     return best
 
 
-def _distinct(m: Misconception, point_text: str, question_tokens: frozenset[str]) -> frozenset[str]:
-    """Words of the misconception that the right point does not use (what makes it wrong)."""
-    return (canonical_tokens(m.text) - canonical_tokens(point_text)) - question_tokens
+def _distinct_words(wording: str, point_text: str, question_tokens: frozenset[str]) -> frozenset[str]:
+    """Words of a wording of the misconception that the right point does not use (what makes it wrong)."""
+    return (canonical_tokens(wording) - canonical_tokens(point_text)) - question_tokens
 
 
 @lru_cache(maxsize=20000)
@@ -216,23 +216,33 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
     for m in ctx.misconceptions:
         linked = by_id.get(m.point) if m.point else None
         point_text = linked.text if linked else " ".join(pt.text for pt in ctx.points)
-        distinct = _distinct(m, point_text + " " + " ".join(linked.aliases if linked else ()), question_tokens)
-        dist_total = math.fsum(idf.weight(t) for t in distinct)
+        right_words = point_text + " " + " ".join(linked.aliases if linked else ())
+        # each wording of the misconception (its text, its aliases — other words, English) with the words that
+        # set that wording apart from the right point: what makes it wrong
+        wordings = []
+        for text in (m.text, *m.aliases):
+            distinct = _distinct_words(text, right_words, question_tokens)
+            wordings.append((text, distinct, math.fsum(idf.weight(t) for t in distinct)))
         decided = [s for s in ctx.slots if m.point and s.point == m.point]
+        core = linked is None or linked.weight >= top_weight
         for c, ct in zip(claims, claim_tokens, strict=True):
             if any(_slot_says_right(s, c.text) for s in decided):
                 continue  # the deterministic check on this point finds the claim right (A=Q−V is not "A=V−Q")
-            stated = max(support(t, ct, c.text, question_tokens, idf) for t in (m.text, *m.aliases))
-            if stated < 0.3:
-                continue
-            apart = math.fsum(idf.weight(t) for t in distinct & ct) / dist_total if dist_total > 0 else 0.5
-            right = support(linked.text, ct, c.text, question_tokens, idf) if linked else 0.0
-            strength = stated * (0.25 + 0.75 * apart) - 0.3 * max(0.0, right - stated)
-            if negates_near(c.text, [t for t in distinct if not t.startswith("§")] or [m.text[:4]]):
-                strength *= 0.3
-            if strength > 0:
-                core = linked is None or linked.weight >= top_weight
-                candidates.append(MisconceptionHit(m, strength, (c.start, c.end), core))
+            right_sup: float | None = None
+            strongest = 0.0
+            for text, distinct, dist_total in wordings:
+                stated = support(text, ct, c.text, question_tokens, idf)
+                if stated < 0.3:
+                    continue
+                if right_sup is None:
+                    right_sup = support(linked.text, ct, c.text, question_tokens, idf) if linked else 0.0
+                apart = math.fsum(idf.weight(t) for t in distinct & ct) / dist_total if dist_total > 0 else 0.5
+                strength = stated * (0.25 + 0.75 * apart) - 0.3 * max(0.0, right_sup - stated)
+                if negates_near(c.text, [t for t in distinct if not t.startswith("§")] or [text[:4]]):
+                    strength *= 0.3
+                strongest = max(strongest, strength)
+            if strongest > 0:
+                candidates.append(MisconceptionHit(m, strongest, (c.start, c.end), core))
     candidates.sort(key=lambda h: (-h.strength, h.misconception.id, h.span))
     if candidates:
         chosen: MisconceptionHit | None = candidates[0]

@@ -35,7 +35,7 @@ from agent.grading.signals import (
 from knowledge.embeddings import Embedder
 from knowledge.schema import QuestionItem
 
-VERSION = "rubric-2.2"
+VERSION = "rubric-2.3"
 
 
 @dataclass(frozen=True)
