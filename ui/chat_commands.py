@@ -102,6 +102,7 @@ def chat(
         raise typer.BadParameter("语言只能是 zh 或 en")
     ready_kb()
     iv = user_interviewer(user)
+    iv.warm()
     printer = TokenPrinter()
     try:
         if resume:

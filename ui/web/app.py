@@ -136,9 +136,7 @@ def warm_up(ctx: WebContext) -> threading.Thread:
 
     def run() -> None:
         try:
-            iv = ctx.interviewer()
-            iv.examiner.rubric  # noqa: B018 - building it is the point
-            iv.kb.search("注意力机制", k=1)
+            ctx.interviewer().warm()
         except Exception as exc:  # a failure here shows up, with a message, on first use
             log.warning("warm-up failed: %s", exc)
 
