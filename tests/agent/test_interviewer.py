@@ -85,3 +85,18 @@ def test_review_mode_reasks_low_scorers(home_copy: Path) -> None:
     assert weak in iv.history.review_queue()
     review = iv.start(InterviewConfig(n_questions=1, review=True, seed=99))
     assert review.session.records[0].item_id in iv.history.review_queue() or review.session.records[0].item_id == weak
+
+
+def test_warm_loads_the_grader_and_takes_long_lived_objects_out_of_full_collections(home_copy: Path) -> None:
+    import gc
+
+    iv = make(home_copy)
+    assert "examiner" not in iv.__dict__
+    try:
+        iv.warm()
+        assert "rubric" in iv.examiner.__dict__, "the grader is built"
+        assert gc.get_freeze_count() > 1000, "the loaded bank and tables are frozen"
+        r = iv.start(InterviewConfig(n_questions=1, seed=1))
+        assert iv.answer(r.session.id, "不知道").grade is not None  # and the facade still works
+    finally:
+        gc.unfreeze()
