@@ -105,6 +105,11 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _text_width(text: str, font_px: float = 13) -> float:
+    """About how wide ``text`` is drawn: a CJK character is one em, anything else about 0.6 em."""
+    return sum(font_px if "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" else 0.6 * font_px for ch in text)
+
+
 def radar_svg(per_topic: dict[str, float], size: int = 420, lang: str = "zh") -> str:
     """Mean score by topic as inline SVG: a radar chart with a 0–10 scale and full labels, or a bar
     chart when there are fewer than 3 topics."""
@@ -122,7 +127,8 @@ def radar_svg(per_topic: dict[str, float], size: int = 420, lang: str = "zh") ->
                         for v in (0, 5, 10))
         return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {30 + 34 * len(items)}" width="100%" '
                 f'style="max-width:{width}px" role="img" aria-label="{aria}">{scale}{bars}</svg>')
-    pad = 120
+    # room beside the circle for the longest label (its name and score), so no label is cut at the edge
+    pad = max(120.0, max(_text_width(f"{t} {format_score(v)}") for t, v in items) + 24)
     c, r = size / 2 + pad, size / 2 - 20
     pts, axes, labels = [], [], []
     for n, (t, s) in enumerate(items):

@@ -171,3 +171,23 @@ def test_bar_chart_has_full_names_a_scale_and_the_weakest_first() -> None:
     assert svg.index("Distributed training &amp; memory") < svg.index("&lt;b&gt;x&lt;/b&gt;") < svg.index("分布式与显存")
     assert all(f">{v}</text>" in svg for v in (0, 2, 4, 6, 8, 10)), "a 0–10 scale"
     assert "<b>" not in svg and bar_chart_svg({}) == ""
+
+
+def test_radar_labels_fit_inside_the_chart() -> None:
+    """Every label, estimated at its drawn width, stays inside the viewBox (a long English topic was cut)."""
+    import html
+    import re
+
+    from agent.report import _text_width, radar_svg
+
+    topics = {"Training & optimisation": 9.1, "Attention": 9.2, "Positional encoding": 9.4, "Distributed training & memory": 3.0}
+    svg = radar_svg(topics, lang="en")
+    full = float(re.search(r'viewBox="0 0 (\d+)', svg).group(1))  # type: ignore[union-attr]
+    labels = list(re.finditer(r'<text x="([\d.]+)" y="[\d.]+" font-size="13" text-anchor="(\w+)">([^<]*)<tspan[^>]*>([^<]*)</tspan>', svg))
+    assert len(labels) == len(topics)
+    for m in labels:
+        x, anchor, name, score = float(m.group(1)), m.group(2), html.unescape(m.group(3)), m.group(4)
+        w = _text_width(name + score)
+        left = x - w if anchor == "end" else x - w / 2 if anchor == "middle" else x
+        assert left >= 0 and left + w <= full, (name, left, w, full)
+    assert _text_width("注意力") == 39 and _text_width("abc") < 25
