@@ -168,9 +168,9 @@ def submit(page: Any, text: str, keyboard: bool = False) -> None:
         page.press("#ms-answer textarea", "Shift+Enter")
     else:
         page.click("#ms-submit")
-    page.wait_for_function(
+    page.wait_for_function(  # a turn takes well under a second; the margin is for a 2-core machine under load
         f"document.querySelectorAll('#ms-chat [data-testid=\"user\"]').length > {before}"
-        " && document.querySelector('#ms-answer textarea').value === ''")
+        " && document.querySelector('#ms-answer textarea').value === ''", timeout=180_000)
 
 
 def good_answer(server: Server, page: Any) -> str:
