@@ -79,6 +79,15 @@ def backend_label(backend: str, lang: Lang) -> str:
     return "LLM " + backend.removeprefix("大模型 ") if backend.startswith("大模型 ") else backend
 
 
+def grader_label(name: str, lang: Lang = "zh") -> str:
+    """How a grade's grader is named to people: the offline rubric, or the LLM by its model."""
+    if name == "rubric":
+        return "Offline examiner (rule-based grading)" if lang == "en" else "离线考官（规则评分）"
+    if name.startswith("llm:"):
+        return ("LLM " if lang == "en" else "大模型 ") + name[4:]
+    return name
+
+
 def _join(items: Sequence[str], lang: Lang) -> str:
     return (", " if lang == "en" else "、").join(items)
 

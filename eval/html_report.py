@@ -9,7 +9,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TextIO
 
-from eval.report import BINS, POINT_MARK, Reference, Summary, TopicStat, flag_label, grader_label
+from agent.phrasing import grader_label
+from eval.report import BINS, POINT_MARK, Reference, Summary, TopicStat, flag_label
 from eval.results import GradedRow
 from knowledge.topics import topic_label
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.grading.model import FLAGS
+from agent.phrasing import grader_label
 from eval.results import GradedRow
 from knowledge.topics import topic_label
 
@@ -20,15 +21,6 @@ UNMATCHED_TOPIC = "（未匹配题库）"
 WEAKEST = 10
 BINS = 10
 POINT_MARK = {"covered": "✓", "partial": "△", "missed": "✗"}
-
-
-def grader_label(name: str) -> str:
-    """How a report names a grader: the offline rubric or the LLM by its model."""
-    if name == "rubric":
-        return "离线考官（规则评分）"
-    if name.startswith("llm:"):
-        return f"大模型 {name[4:]}"
-    return name
 
 
 def flag_label(flag: str) -> str:

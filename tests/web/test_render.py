@@ -105,6 +105,7 @@ def test_scorecard_escapes_everything_and_reveals_reference_only_when_closed() -
     assert "防止点积过大" not in hidden and "本题结束后显示" in hidden
     english = scorecard_html("softmax", g, None, reveal=True, lang="en", follow_up=True)
     assert "Follow-up answer" in english and "no reference answer" in english and "good" in english
+    assert "评分器：离线考官（规则评分） · t" in shown and "Grader：Offline examiner (rule-based grading)" in english
 
 
 def test_reference_falls_back_to_key_points() -> None:

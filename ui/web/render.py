@@ -16,7 +16,7 @@ from itertools import pairwise
 
 from agent.domain import Turn
 from agent.grading.model import Grade, KeyPointResult, verdict_for
-from agent.phrasing import format_score
+from agent.phrasing import format_score, grader_label
 from knowledge.material import document_titles
 from knowledge.schema import QuestionItem
 from knowledge.topics import topic_label
@@ -167,7 +167,7 @@ def scorecard_html(answer: str, grade: Grade, item: QuestionItem | None, reveal:
     if grade.references:
         refs = [readable_references(r, item, lang) for r in grade.references]
         parts.append(f'<div class="ms-refs">{esc(t("references", lang))}：{esc("；".join(dict.fromkeys(refs)))}</div>')
-    parts.append(f'<div class="ms-grader">{esc(t("grader", lang))}：{esc(grade.grader)} {esc(grade.grader_version)}</div>')
+    parts.append(f'<div class="ms-grader">{esc(t("grader", lang))}：{esc(grader_label(grade.grader, lang))} · {esc(grade.grader_version)}</div>')
     parts.append("</div>")
     return "".join(parts)
 
