@@ -173,6 +173,16 @@ def submit(page: Any, text: str, keyboard: bool = False) -> None:
         " && document.querySelector('#ms-answer textarea').value === ''", timeout=180_000)
 
 
+def answer_at_once(a: Any, b: Any) -> None:
+    """Two browsers submit an answer at the same moment (ALPHA-111 and BRAVO-222); each sees its own."""
+    a.fill("#ms-answer textarea", "甲的回答 ALPHA-111")
+    b.fill("#ms-answer textarea", "乙的回答 BRAVO-222")
+    a.click("#ms-submit")
+    b.click("#ms-submit")
+    for page, mine in ((a, "ALPHA-111"), (b, "BRAVO-222")):
+        page.wait_for_function(f"document.querySelector('#ms-chat')?.innerText.includes('{mine}')")
+
+
 def good_answer(server: Server, page: Any) -> str:
     """The reference answer of the question on screen (a follow-up gets a generic but relevant answer)."""
     last = bot_messages(page)[-1]
@@ -335,12 +345,7 @@ def test_two_browsers_never_see_each_other(watched: Any) -> None:
     a, b = watched().open(), watched().open()
     sid_a, sid_b = start(a, n=3), start(b, n=3)
     assert sid_a != sid_b
-    a.fill("#ms-answer textarea", "甲的回答 ALPHA-111")
-    b.fill("#ms-answer textarea", "乙的回答 BRAVO-222")
-    a.click("#ms-submit")
-    b.click("#ms-submit")
-    for page, mine in ((a, "ALPHA-111"), (b, "BRAVO-222")):
-        page.wait_for_function(f"document.querySelector('#ms-chat')?.innerText.includes('{mine}')")
+    answer_at_once(a, b)
     a.reload()
     a.wait_for_function(f"document.querySelector('#ms-status')?.innerText.includes('{sid_a}')")
     a.wait_for_function("document.querySelector('#ms-chat')?.innerText.includes('ALPHA-111')")

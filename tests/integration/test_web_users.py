@@ -17,7 +17,16 @@ from typing import Any
 import pytest
 
 from tests.integration.servers import free_port, stop, wait_for_http
-from tests.integration.test_web_browser import ARGS, CHROMIUM, Watched, bot_messages, start, status, submit
+from tests.integration.test_web_browser import (
+    ARGS,
+    CHROMIUM,
+    Watched,
+    answer_at_once,
+    bot_messages,
+    start,
+    status,
+    submit,
+)
 from ui.users import Account, hash_password, write_users
 
 pytestmark = pytest.mark.browser
@@ -97,12 +106,7 @@ def test_two_users_never_see_each_others_sessions(browser: Any, users_server: di
     sid_a, sid_b = start(a, n=3), start(b, n=3)
     assert sid_a != sid_b
     # both answer at once
-    a.fill("#ms-answer textarea", "甲的回答 ALPHA-111")
-    b.fill("#ms-answer textarea", "乙的回答 BRAVO-222")
-    a.click("#ms-submit")
-    b.click("#ms-submit")
-    for page, mine in ((a, "ALPHA-111"), (b, "BRAVO-222")):
-        page.wait_for_function(f"document.querySelector('#ms-chat')?.innerText.includes('{mine}')")
+    answer_at_once(a, b)
     submit(b, "乙的第二个回答 BRAVO-333")
     # 历史 lists only one's own sessions
     hist_a, hist_b = history_text(a, sid_a), history_text(b, sid_b)

@@ -17,7 +17,7 @@ import pytest
 from tests.integration.postgres import new_database
 from tests.integration.servers import free_port, stop, wait_for_http
 from tests.integration.test_chroma_server import chroma_url  # noqa: F401 - the `chroma run` fixture
-from tests.integration.test_web_browser import ARGS, CHROMIUM, start, submit
+from tests.integration.test_web_browser import ARGS, CHROMIUM, answer_at_once, start, submit
 from tests.integration.test_web_users import PASSWORDS, history_text, login
 from ui.users import Account, hash_password, write_users
 
@@ -77,12 +77,7 @@ def test_two_workers_serve_interviews_concurrently_from_one_database(browser: An
     wa, wb = login(browser, one, "alice"), login(browser, two, "bob")
     a, b = wa.page, wb.page
     sid_a, sid_b = start(a, n=2), start(b, n=2)
-    a.fill("#ms-answer textarea", "甲的回答 ALPHA-111")
-    b.fill("#ms-answer textarea", "乙的回答 BRAVO-222")
-    a.click("#ms-submit")
-    b.click("#ms-submit")
-    for page, mine in ((a, "ALPHA-111"), (b, "BRAVO-222")):
-        page.wait_for_function(f"document.querySelector('#ms-chat')?.innerText.includes('{mine}')")
+    answer_at_once(a, b)
     submit(a, "甲的第二个回答 ALPHA-333")
     # alice on the other worker: the same sessions (one database), and still none of bob's
     wa2 = login(browser, two, "alice")
