@@ -22,6 +22,7 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -70,6 +71,15 @@ def main() -> int:
     stats: Counter[str] = Counter()
     kept: list[dict[str, object]] = []
     added: dict[str, Counter[str]] = {}
+
+    def known(entry: dict[str, Any], wording: str) -> bool:
+        return wording == entry["text"] or wording in (entry.get("aliases") or [])
+
+    def add(entry: dict[str, Any], wording: str, ref: str, kind: str, record: dict[str, object]) -> None:
+        """Keep a wording: an alias of the misconception or key point, counted for the line's note, dumped for review."""
+        entry["aliases"] = [*(entry.get("aliases") or []), wording]
+        added.setdefault(ref, Counter())[kind] += 1
+        kept.append({"ref": ref, **record, "wording": wording})
     for path in args.candidates:
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
@@ -97,14 +107,13 @@ def main() -> int:
                 linked = points.get(mis.get("point") or "")
                 right_words = (linked["text"] + " " + " ".join(linked.get("aliases") or [])) if linked else \
                     " ".join(k["text"] for k in row["key_points"])
-                have = {mis["text"], *(mis.get("aliases") or [])}
                 english = [] if args.skip_en_misconceptions else cand.get("en", [])
                 for wording in [*cand.get("zh", []), *english]:
                     wording = str(wording).strip()
                     why = None
                     if not 4 <= len(wording) <= 100:
                         why = "length"
-                    elif wording in have:
+                    elif known(mis, wording):
                         why = "duplicate"
                     elif not _distinct_words(wording, right_words, qt):
                         why = "no_words_apart_from_the_point"
@@ -114,20 +123,16 @@ def main() -> int:
                         why = "a_right_text_states_it"
                     stats[why or "kept_misconception_wording"] += 1
                     if why is None:
-                        have.add(wording)
-                        mis["aliases"] = [*(mis.get("aliases") or []), wording]
-                        added.setdefault(cand["ref"], Counter())["mis"] += 1
-                        kept.append({"ref": cand["ref"], "id": cand["id"], "wording": wording, "misconception": mis["text"],
-                                     "why": mis["why"], "point": linked["text"] if linked else None})
+                        add(mis, wording, cand["ref"], "mis", {"id": cand["id"], "misconception": mis["text"], "why": mis["why"],
+                                                                 "point": linked["text"] if linked else None})
             elif "point" in cand and cand["point"] in points:
                 k = points[cand["point"]]
-                have = {k["text"], *(k.get("aliases") or [])}
                 for wording in cand.get("en", []):
                     wording = str(wording).strip()
                     why = None
                     if len(wording.split()) < 3 or len(wording) > 100:
                         why = "point_too_short_or_long"
-                    elif wording in have:
+                    elif known(k, wording):
                         why = "duplicate"
                     elif wording in drops.get((cand["ref"], cand["point"]), set()):
                         why = "review_dropped"
@@ -135,10 +140,7 @@ def main() -> int:
                         why = "a_wrong_exemplar_states_it"
                     stats[why or "kept_point_wording"] += 1
                     if why is None:
-                        have.add(wording)
-                        k["aliases"] = [*(k.get("aliases") or []), wording]
-                        added.setdefault(cand["ref"], Counter())["point"] += 1
-                        kept.append({"ref": cand["ref"], "point": cand["point"], "wording": wording, "text": k["text"]})
+                        add(k, wording, cand["ref"], "point", {"point": cand["point"], "text": k["text"]})
             else:
                 stats["unknown_point"] += 1
     for key, n in sorted(stats.items()):
