@@ -29,6 +29,7 @@ from agent.events import (
     Skipped,
 )
 from agent.probes import CJK, display_term, leaks, secrets_of, topic_term
+from agent.settings import OFFLINE_EXAMINER
 from knowledge.schema import QuestionItem
 from knowledge.topics import topic_label
 
@@ -74,7 +75,7 @@ def backend_label(backend: str, lang: Lang) -> str:
     """The examiner's name in the session's language (settings name it in Chinese)."""
     if lang != "en":
         return backend
-    if backend.startswith("离线考官"):
+    if backend.startswith("离线考官"):  # older sessions recorded other wordings of the offline examiner
         return "Offline examiner (rule-based grading)"
     return "LLM " + backend.removeprefix("大模型 ") if backend.startswith("大模型 ") else backend
 
@@ -82,9 +83,9 @@ def backend_label(backend: str, lang: Lang) -> str:
 def grader_label(name: str, lang: Lang = "zh") -> str:
     """How a grade's grader is named to people: the offline rubric, or the LLM by its model."""
     if name == "rubric":
-        return "Offline examiner (rule-based grading)" if lang == "en" else "离线考官（规则评分）"
+        return backend_label(OFFLINE_EXAMINER, lang)
     if name.startswith("llm:"):
-        return ("LLM " if lang == "en" else "大模型 ") + name[4:]
+        return backend_label("大模型 " + name[4:], lang)
     return name
 
 

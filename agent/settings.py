@@ -8,6 +8,9 @@ from typing import Literal
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+OFFLINE_EXAMINER = "离线考官（规则评分）"
+"""The offline examiner's name (settings, history and reports name examiners in Chinese; see phrasing.backend_label)."""
+
 
 class AgentSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MIANSHI_", extra="ignore", populate_by_name=True)
@@ -37,4 +40,4 @@ class AgentSettings(BaseSettings):
     def backend_label(self) -> str:
         if self.llm_configured:
             return f"大模型 {self.llm_model} @ {self.base_url or 'api.openai.com'}"
-        return "离线考官（规则评分）"
+        return OFFLINE_EXAMINER
