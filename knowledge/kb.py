@@ -113,7 +113,6 @@ class KnowledgeBase:
         grading material (an incremental rebuild: only changed texts are embedded again)."""
         if not self.is_built():
             self.build(progress=progress)
-            self._checked = True
             return self.bank()
         try:
             bank = self.bank()
@@ -166,7 +165,8 @@ class KnowledgeBase:
                     documents=tuple(loaded.documents), material_sha=bundled_material_sha())
         bank.save(self.bank_path)
         self._bank = bank
-        self.__dict__.pop("_matcher", None)
+        self._checked = True  # just built from the shipped material: current (and ensure_built must not re-check
+        self.__dict__.pop("_matcher", None)  # while the indexes below are built, or it would build them twice)
         self.__dict__.pop("_references", None)
         self._save_tokens()
         return BuildReport(items=len(items), notes=len(loaded.notes), chunks=len(chunks), documents=bank.documents,
