@@ -107,9 +107,10 @@ def create(ctx: WebContext | None = None) -> WebApp:
          .then(bank.search, bank.filters, bank.table, show_progress="hidden")
          .then(bank.detail_text, [bank.item_id, lang], bank.detail, show_progress="hidden")
          .then(batch.relabel_table, [batch.table, lang], batch.table, show_progress="hidden"))
-        # a language change relabels everything and is kept for the next visit
-        (lang.input(web.relabel_all, [lang], relabelled, show_progress="hidden")
-         .then(lambda choice: choice, [lang], [lang_store], show_progress="hidden")
+        # a language change is kept for the next visit (first: a reload right after the labels change keeps it),
+        # then relabels everything
+        (lang.input(lambda choice: choice, [lang], [lang_store], show_progress="hidden")
+         .then(web.relabel_all, [lang], relabelled, show_progress="hidden")
          .then(interview.redraw, [interview.sid, lang], interview.outputs)
          .then(web.texts, [lang], web.text_components, show_progress="hidden")
          .then(bank.search, bank.filters, bank.table, show_progress="hidden")
