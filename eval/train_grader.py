@@ -99,11 +99,13 @@ def _cv_mae(rows: list[TrainingRow], weights: np.ndarray, ridge: float, folds: i
 def train(examiner: Examiner, gold_path: Path,
           progress: Callable[[int, int], None] = lambda d, t: None) -> TrainingReport:
     dev, _problems = load_labelled(gold_path, split="dev")
-    rows = collect_rows(examiner, dev, progress)
-    prepared = {}
-    for mode in ("authored", "derived"):
-        r = sorted((p[0] for p in rows[mode]), key=lambda x: x.key)
-        prepared[mode] = r
+    return fit_models(collect_rows(examiner, dev, progress))
+
+
+def fit_models(rows: dict[str, list[tuple[TrainingRow, float]]]) -> TrainingReport:
+    """The ridge strength and exemplar weight with the lowest CV error over questions, then both models
+    fitted with them (also used by benchmarks/grader_dev_cv.py, on the training folds only)."""
+    prepared = {mode: sorted((p[0] for p in rows[mode]), key=lambda x: x.key) for mode in ("authored", "derived")}
     best = (RIDGES[0], EXEMPLAR_WEIGHTS[0], float("inf"))
     for ew in EXEMPLAR_WEIGHTS:
         w = _weights(prepared["authored"], ew)
