@@ -9,7 +9,7 @@ Review lines (second pass): {"ref": "003:42", "id": "m5" | "point": "k4", "drop"
 
 A misconception wording is kept only if it (1) is 4–100 characters, (2) is not already the text or an alias,
 (3) keeps words that set it apart from the right point (else the grader could not tell it from the point),
-and (4) is not stated (the grader's own ``support`` ≥ 0.5) by any sentence of the item's right texts: its key
+and (4) is not stated (the grader's own ``support`` ≥ 0.5, in order for English wordings) by any sentence of the item's right texts: its key
 points and their aliases, the document's reference, its excellent / own_words / good exemplars. A key-point
 wording is kept only if it has at least three words and no fluent_wrong exemplar of the item states it.
 Without ``--write`` it only reports. The evaluation answers (eval/datasets) are never read.
@@ -30,6 +30,8 @@ sys.path.insert(0, str(ROOT))
 from agent.grading.claims import split_claims  # noqa: E402
 from agent.grading.coverage import IdfTable, canonical_tokens  # noqa: E402
 from agent.grading.features import _distinct_words, support  # noqa: E402
+from agent.grading.ordered import is_latin, ordered_support  # noqa: E402
+from agent.grading.signals import cjk_ratio  # noqa: E402
 from knowledge.bank import bundled_seed_dir, load_documents  # noqa: E402
 
 RUBRICS = ROOT / "knowledge" / "data" / "rubrics"
@@ -37,10 +39,15 @@ RIGHT_KINDS = ("excellent", "own_words", "good")
 
 
 def states(wording: str, texts: list[str], question_tokens: frozenset[str], idf: IdfTable) -> str | None:
-    """The first sentence of ``texts`` that states ``wording`` (support ≥ 0.5), if any."""
+    """The first sentence of ``texts`` that states ``wording`` as the grader would find it (support ≥ 0.5; an
+    English wording in order, in English sentences: agent/grading/ordered.py), if any."""
+    latin = is_latin(wording)
     for text in texts:
         for c in split_claims(text):
-            if support(wording, canonical_tokens(c.text), c.text, question_tokens, idf) >= 0.5:
+            if latin:
+                if cjk_ratio(c.text) < 0.3 and ordered_support(wording, c.text, question_tokens, idf) >= 0.5:
+                    return c.text
+            elif support(wording, canonical_tokens(c.text), c.text, question_tokens, idf) >= 0.5:
                 return c.text
     return None
 

@@ -36,11 +36,10 @@ class Claim:
 
 
 def split_claims(answer: str, min_chars: int = 3) -> list[Claim]:
-    """Sentences (。！？；, line breaks); a long sentence is split again on ，/, so each claim holds
+    """Sentences (。！？；, an English full stop, line breaks); a long sentence is split again on ，/, so each claim holds
     about one statement. Spans index the original answer, for verbatim evidence."""
     out: list[Claim] = []
-    for m in _CLAIM.finditer(answer):
-        s, e = m.span()
+    for s, e in _sentences(answer):
         pieces = [(s, e)]
         if e - s > 60:
             pieces = [(s + a.start(), s + a.end()) for a in re.finditer(r"[^，,]+", answer[s:e])]
@@ -52,6 +51,21 @@ def split_claims(answer: str, min_chars: int = 3) -> list[Claim]:
                 pe -= 1
             if sum(ch.isalnum() for ch in answer[ps:pe]) >= min_chars:
                 out.append(Claim(ps, pe, answer[ps:pe]))
+    return out
+
+
+_EN_STOP = re.compile(r"(?<=[A-Za-z0-9)\]\"'])\.\s+(?=[A-Z(\"'])")
+"""An English full stop: after a word, before the capital of the next sentence (not 0.5, not e.g. the)."""
+
+
+def _sentences(answer: str) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for m in _CLAIM.finditer(answer):
+        s, e = m.span()
+        for stop in _EN_STOP.finditer(answer, s, e):
+            out.append((s, stop.start()))
+            s = stop.end()
+        out.append((s, e))
     return out
 
 

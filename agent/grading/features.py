@@ -33,6 +33,7 @@ from agent.grading.neighbours import (
     knn,
     wrong_margin,
 )
+from agent.grading.ordered import is_latin, ordered_support
 from agent.grading.reference import reference_conflicts, reference_features
 from agent.grading.signals import cjk_ratio, content_chars, has_depth, is_keyword_list
 from knowledge.embeddings import Embedder
@@ -185,6 +186,7 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
     answer_tokens = canonical_tokens(answer)
     claims = split_claims(answer)
     claim_tokens = [canonical_tokens(c.text) for c in claims]
+    claim_english = [cjk_ratio(c.text) < 0.3 for c in claims]
     chinese = cjk_ratio(answer) >= 0.3
 
     # key points --------------------------------------------------------------------------------
@@ -222,20 +224,26 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
         wordings = []
         for text in (m.text, *m.aliases):
             distinct = _distinct_words(text, right_words, question_tokens)
-            wordings.append((text, distinct, math.fsum(idf.weight(t) for t in distinct)))
+            wordings.append((text, distinct, math.fsum(idf.weight(t) for t in distinct), is_latin(text)))
+        right_en = [a for a in (linked.aliases if linked else ()) if is_latin(a) and len(a.split()) >= 3]
         decided = [s for s in ctx.slots if m.point and s.point == m.point]
         core = linked is None or linked.weight >= top_weight
-        for c, ct in zip(claims, claim_tokens, strict=True):
+        for c, ct, english in zip(claims, claim_tokens, claim_english, strict=True):
             if any(_slot_says_right(s, c.text) for s in decided):
                 continue  # the deterministic check on this point finds the claim right (A=Q−V is not "A=V−Q")
             right_sup: float | None = None
             strongest = 0.0
-            for text, distinct, dist_total in wordings:
-                stated = support(text, ct, c.text, question_tokens, idf)
+            for text, distinct, dist_total, latin in wordings:
+                if latin and not english:
+                    continue  # English wordings are matched in order, against English claims only
+                stated = (ordered_support(text, c.text, question_tokens, idf) if latin
+                          else support(text, ct, c.text, question_tokens, idf))
                 if stated < 0.3:
                     continue
                 if right_sup is None:
                     right_sup = support(linked.text, ct, c.text, question_tokens, idf) if linked else 0.0
+                    if english:
+                        right_sup = max([right_sup, *(ordered_support(a, c.text, question_tokens, idf) for a in right_en)])
                 apart = math.fsum(idf.weight(t) for t in distinct & ct) / dist_total if dist_total > 0 else 0.5
                 strength = stated * (0.25 + 0.75 * apart) - 0.3 * max(0.0, right_sup - stated)
                 if negates_near(c.text, [t for t in distinct if not t.startswith("§")] or [text[:4]]):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from agent.grading.claims import antonym_swap, hedges, negated, split_claims
 from agent.grading.coverage import IdfTable
 from agent.grading.features import FEATURES, bigram_cosine, compute, knn
+from agent.grading.ordered import ordered_support
 from agent.grading.model import GradingContext, ReferencePoint
 from knowledge.schema import Exemplar, Misconception, Slot
 
@@ -157,3 +158,38 @@ def test_a_claim_the_slot_finds_right_does_not_state_that_points_misconception()
     wrong = compute(q, "优势函数 A = V − Q，表示动作比平均好多少。", ctx, idf)
     assert wrong.misconceptions and wrong.misconceptions[0].misconception.id == "m5"
     assert wrong.values["slot_wrong"] == 1.0
+
+
+def test_english_sentences_are_claims_of_their_own() -> None:
+    text = "BERT is an encoder. It is pretrained with MLM, not next-token prediction. A ratio of 0.5 is fine"
+    assert [c.text for c in split_claims(text)] == [
+        "BERT is an encoder", "It is pretrained with MLM, not next-token prediction", "A ratio of 0.5 is fine"]
+
+
+def test_an_english_wording_needs_its_subject_and_its_order() -> None:
+    idf = IdfTable(["LayerNorm 对单个 token 的特征维归一化", "BatchNorm 在 batch 维上归一化", "注意力 维度", "学习率"])
+    wrong = "LayerNorm normalizes across the batch"
+    assert ordered_support(wrong, "LayerNorm normalizes each feature across the batch dimension", frozenset(), idf) == 1.0
+    # the same words about another subject (a bag of words finds it: every word but one is there)
+    assert ordered_support(wrong, "BatchNorm normalizes each feature across the batch", frozenset(), idf) == 0.0
+    said_backwards = ordered_support(wrong, "Across the batch, LayerNorm normalizes", frozenset(), idf)
+    assert 0.0 < said_backwards < 0.8
+
+
+EN_CTX = GradingContext(
+    points=(ReferencePoint(id="k1", text="LayerNorm 对单个 token 的特征维求均值方差", weight=2,
+                           aliases=("LayerNorm normalizes over the features of each token",)),
+            ReferencePoint(id="k2", text="BatchNorm 依赖 batch 统计量，小 batch 和变长序列不稳定", weight=1)),
+    misconceptions=(Misconception(id="m1", text="LayerNorm 在 batch 维上求均值方差", why="那是 BatchNorm；LN 对每个 token 的特征维归一化",
+                                  point="k1", aliases=("LayerNorm normalizes across the batch",)),),
+)
+
+
+def test_an_english_misconception_is_found_in_an_english_claim_and_not_in_a_right_one() -> None:
+    q = "LayerNorm 和 BatchNorm 有什么区别？"
+    idf = IdfTable([q, *(p.text for p in EN_CTX.points), "注意力 维度", "学习率 预热"])
+    wrong = compute(q, "LayerNorm normalizes across the batch, so it needs large batches to work well.", EN_CTX, idf)
+    assert wrong.misconceptions and wrong.misconceptions[0].misconception.id == "m1"
+    right = compute(q, "LayerNorm normalizes over the features of each token. BatchNorm normalizes each feature "
+                       "across the batch, which is unstable for small batches.", EN_CTX, idf)
+    assert not right.misconceptions
