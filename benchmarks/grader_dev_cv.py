@@ -9,8 +9,8 @@ exactly as a user's answer would be. Prints Spearman / QWK / MAE, the mean per k
 
     python benchmarks/grader_dev_cv.py [--cache /tmp/devcv.pkl] [--recollect]
 
-The training rows' features take ~4 min to compute; ``--cache`` keeps them (keyed by the grader's
-version and the features' names, so a stale cache is recomputed). The test split is never read.
+The training rows' features take ~4 min to compute; ``--cache`` keeps them (keyed by a hash of the
+grader's code, the material and the gold file, so a stale cache is recomputed). The test split is never read.
 """
 
 from __future__ import annotations
@@ -38,6 +38,15 @@ def fold_of(group: str) -> int:
     return int(hashlib.sha1(group.encode()).hexdigest(), 16) % FOLDS
 
 
+def _inputs_hash(gold: Path) -> str:
+    """What the training rows' features depend on: the grader's code, the material, the gold file."""
+    h = hashlib.sha256()
+    for p in sorted([*(ROOT / "agent" / "grading").glob("*.py"), *(ROOT / "knowledge" / "data" / "rubrics").glob("*.jsonl"),
+                     *(ROOT / "knowledge").glob("*.py"), gold]):
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--gold", type=Path, default=ROOT / "eval" / "datasets" / "gold.jsonl")
@@ -47,7 +56,7 @@ def main() -> None:
     dev, _ = load_labelled(args.gold, split="dev")
     kb = built_kb(BENCH_HOME)
     ex = Examiner(kb)
-    key = (VERSION, FEATURES, args.gold.stat().st_mtime_ns)
+    key = (VERSION, FEATURES, _inputs_hash(args.gold))
     rows = None
     if args.cache.exists() and not args.recollect:
         cached_key, cached = pickle.loads(args.cache.read_bytes())
