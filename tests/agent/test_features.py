@@ -6,8 +6,8 @@ from __future__ import annotations
 from agent.grading.claims import antonym_swap, hedges, negated, split_claims
 from agent.grading.coverage import IdfTable
 from agent.grading.features import FEATURES, bigram_cosine, compute, knn
-from agent.grading.ordered import ordered_support
 from agent.grading.model import GradingContext, ReferencePoint
+from agent.grading.ordered import ordered_support
 from knowledge.schema import Exemplar, Misconception, Slot
 
 Q = "softmax 为什么会数值不稳定？如何解决？"
