@@ -75,7 +75,18 @@ class ItemMaterial(Frozen):
     slots: tuple[Slot, ...] = ()
     misconceptions: tuple[Misconception, ...] = Field(min_length=3, max_length=8)
     exemplars: tuple[Exemplar, ...] = Field(min_length=4, max_length=12)
+    reference_errors: tuple[str, ...] = ()
+    """Passages of the document's own reference that are wrong, word for word as the reference has them
+    (e.g. "从SFT模型出发" in 003:102): a recitation of such a reference is not a full answer, and the
+    misconception check still reads those passages. Written where the review found the document wrong."""
     provenance: Provenance
+
+    @field_validator("reference_errors")
+    @classmethod
+    def _reference_errors(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not 2 <= len(e.strip()) <= 120 for e in v):
+            raise ValueError("reference_errors must be passages of 2–120 characters of the reference")
+        return v
 
     @model_validator(mode="after")
     def _consistent(self) -> ItemMaterial:
@@ -213,7 +224,9 @@ def apply_material(item: QuestionItem, material: ItemMaterial | None, origin: Ma
         return item
     points = tuple(KeyPoint(id=k.id, text=k.text, weight=k.weight, aliases=k.aliases, probe=k.probe)
                    for k in material.key_points)
-    return item.model_copy(update={"key_points": points, "slots": material.slots,
+    reference = item.reference_answer or "；".join(k.text for k in item.key_points)
+    errors = tuple(e for e in material.reference_errors if _norm(e) in _norm(reference))
+    return item.model_copy(update={"key_points": points, "slots": material.slots, "reference_errors": errors,
                                    "document_points": tuple(k.text for k in item.key_points),
                                    "misconceptions": material.misconceptions, "exemplars": material.exemplars,
                                    "topic": material.topic, "material": origin})

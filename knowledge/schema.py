@@ -116,6 +116,8 @@ class QuestionItem(Frozen):
     material: MaterialOrigin = "derived"
     document_points: tuple[str, ...] = ()
     """The document's own key points (考点, 标准答 …) when authored material replaced them."""
+    reference_errors: tuple[str, ...] = ()
+    """Passages of the document's reference the grading material marks as wrong (knowledge/material.py)."""
     topic: Topic = Topic.OPEN
     """The canonical topic (knowledge.topics); the document's own heading is ``section``."""
     section: str = ""

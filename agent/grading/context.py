@@ -23,7 +23,7 @@ def reference_of(item: QuestionItem) -> str:
 def _material(item: QuestionItem) -> dict[str, Any]:
     """The item's misconceptions, slots and exemplars; misconceptions link to the key points by id."""
     return {"misconceptions": item.misconceptions, "slots": item.slots, "exemplars": item.exemplars,
-            "material": item.material}
+            "material": item.material, "reference_errors": item.reference_errors}
 
 
 def build_context(item: QuestionItem | None, by_id: dict[str, QuestionItem],

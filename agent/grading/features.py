@@ -34,7 +34,7 @@ from agent.grading.neighbours import (
     wrong_margin,
 )
 from agent.grading.ordered import is_latin, ordered_support
-from agent.grading.reference import reference_conflicts, reference_features
+from agent.grading.reference import reference_conflicts, reference_features, said_in_reference
 from agent.grading.signals import cjk_ratio, content_chars, has_depth, is_keyword_list
 from knowledge.embeddings import Embedder
 from knowledge.schema import Exemplar, Misconception, Slot
@@ -215,6 +215,8 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
     by_id = {pt.id.split("/")[-1]: pt for pt in ctx.points}
     top_weight = max((pt.weight for pt in ctx.points), default=1.0)
     candidates: list[MisconceptionHit] = []
+    in_reference = [bool(ctx.reference_text) and said_in_reference(c.text, ctx.reference_text, ctx.reference_errors)
+                    for c in claims]
     for m in ctx.misconceptions:
         linked = by_id.get(m.point) if m.point else None
         point_text = linked.text if linked else " ".join(pt.text for pt in ctx.points)
@@ -228,7 +230,9 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
         right_en = [a for a in (linked.aliases if linked else ()) if is_latin(a) and len(a.split()) >= 3]
         decided = [s for s in ctx.slots if m.point and s.point == m.point]
         core = linked is None or linked.weight >= top_weight
-        for c, ct, english in zip(claims, claim_tokens, claim_english, strict=True):
+        for c, ct, english, said in zip(claims, claim_tokens, claim_english, in_reference, strict=True):
+            if said:
+                continue  # the document's reference says this, word for word
             if any(_slot_says_right(s, c.text) for s in decided):
                 continue  # the deterministic check on this point finds the claim right (A=Q−V is not "A=V−Q")
             right_sup: float | None = None

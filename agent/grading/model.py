@@ -34,6 +34,7 @@ FLAGS = {
     "unverified_evidence": "大模型引用的原文在回答中找不到，已忽略",
     "llm_fallback": "大模型评分失败，已改用离线评分",
     "hint_used": "使用了提示，分数有上限",
+    "reference_restated": "回答复述了题库的参考答案，按参考答案给分",
 }
 
 
@@ -124,6 +125,8 @@ class GradingContext(Frozen):
     exemplars: tuple[Exemplar, ...] = ()
     material: MaterialOrigin = "derived"
     """authored / generated material, or points derived from the reference text only."""
+    reference_errors: tuple[str, ...] = ()
+    """Passages of ``reference_text`` the material marks as wrong: they are not the answer key."""
     echo_of: tuple[str, ...] = ()
     """What the interviewer said to prompt this answer (the question, a probe, a hint): restating it earns nothing."""
 

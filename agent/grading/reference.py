@@ -40,6 +40,40 @@ def _clauses(reference: str, question: str) -> tuple[frozenset[str], tuple[froze
     return whole, clauses
 
 
+MIN_SAID_CHARS = 8
+
+
+@lru_cache(maxsize=4096)
+def _squashed(text: str) -> str:
+    return re.sub(r"[\W_]+", "", normalize(text))
+
+
+def said_in_reference(claim: str, reference: str, errors: tuple[str, ...] = ()) -> bool:
+    """The claim is one of the reference's own sentences or clauses, word for word (case, spaces and
+    punctuation aside): what the document says cannot be a misconception of its own question — a wording
+    of a misconception that such a claim matches is matched by its words, not its meaning ("Query 来自
+    Decoder，Key 和 Value 来自 Encoder" holds every word of "Q 来自 encoder，K、V 来自 decoder").
+    A claim that holds a passage the material marks as wrong (``errors``) is not exempt: the document is wrong there.
+    """
+    c, r = _squashed(claim), _squashed(reference)
+    at = r.find(c) if len(c) >= MIN_SAID_CHARS else -1
+    if at < 0:
+        return False
+    for e in errors:
+        s = _squashed(e)
+        i = r.find(s) if s else -1
+        while i >= 0:
+            if i < at + len(c) and at < i + len(s):
+                return False
+            i = r.find(s, i + 1)
+    return True
+
+
+def reference_units(reference: str, question: str) -> int:
+    """How many units of the reference (its first REFERENCE_CHARS characters) are its own, not the question's."""
+    return len(_clauses(reference[:REFERENCE_CHARS], question)[0])
+
+
 def reference_features(answer: str, reference: str, question: str) -> dict[str, float]:
     reference = reference[:REFERENCE_CHARS]
     whole, clauses = _clauses(reference, question)

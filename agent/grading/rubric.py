@@ -18,10 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from agent.grading.calibrated import CORE_CAP, SIDE_CAP, ModelSet, load_models
+from agent.grading.claims import split_claims
 from agent.grading.coverage import IdfTable, canonical_tokens, point_coverage
 from agent.grading.features import Features, PointView, compute
 from agent.grading.feedback import write_feedback
 from agent.grading.model import Finding, Grade, GradingContext, KeyPointResult, verdict_for
+from agent.grading.reference import reference_features, reference_units, said_in_reference
 from agent.grading.relevance import RelevanceIndex
 from agent.grading.signals import (
     MAX_GRADED_CHARS,
@@ -35,7 +37,7 @@ from agent.grading.signals import (
 from knowledge.embeddings import Embedder
 from knowledge.schema import QuestionItem
 
-VERSION = "rubric-2.3"
+VERSION = "rubric-2.4"
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,18 @@ class RubricParams:
     off_topic_relevance_cap: float = 0.5
     """RUBRIC step 1: 答非所问 0–1 (the middle, as ``off_topic_score``)."""
     no_reference_confidence: float = 0.3
+    restated_recall: float = 0.9
+    """An answer that holds this share of the reference's units…"""
+    restated_clause_min: float = 0.8
+    """…states every clause of it at least this well…"""
+    restated_verbatim: float = 0.9
+    """…in the reference's own sentences (this share of the answer's claims, by length, are word for word in it:
+    a bag of words cannot tell "训练时启用，推理时关闭" from "训练时关闭，推理时启用") restates the reference…"""
+    restated_min_units: int = 12
+    """…(a reference of at least this many units: a one-line stub is not an answer to grade by)…"""
+    restated_floor: float = 8.0
+    """…and, when nothing wrong is found in it, earns the reference's grade (RUBRIC step 4): the document's own
+    answer is its full-marks answer. Flagged `reference_restated`; the form caps (brief, echo …) still apply."""
     fallback_curve: tuple[tuple[float, float], ...] = ((0.0, 1.0), (0.25, 3.0), (0.5, 6.0), (0.75, 7.5), (1.0, 8.5))
     """Coverage → score when no trained model is available (flagged `uncertain`)."""
 
@@ -160,6 +174,10 @@ class RubricGrader:
                 wrong_points = {w.point for w in wrong if w.point}
                 results = [r.model_copy(update={"verdict": "missed", "evidence": ""}) if r.id.split("/")[-1] in wrong_points
                            else r for r in results]
+            elif not ctx.retrieved and not ctx.reference_errors and restates_reference(answer, ctx.reference_text, question, p) and score < p.restated_floor:
+                score = p.restated_floor
+                flags = [fl for fl in flags if fl != "uncertain"] + ["reference_restated"]
+                confidence = max(confidence, min(ctx.match_confidence, 0.9))
         answer_tokens, spans = canonical_tokens(answer), segments(answer)
         pitfalls = [pf for pf in ctx.pitfalls
                     if point_coverage(pf, answer, answer_tokens, question_tokens, self.idf, spans).score >= 0.6]
@@ -236,6 +254,18 @@ class RubricGrader:
                       flags=tuple(flags), grader=self.name, grader_version=VERSION, confidence=round(confidence, 2),
                       item_id=item.id if item else None, references=ctx.sources, misconceptions=tuple(wrong))
         return grade.model_copy(update={"feedback": write_feedback(grade, item)})
+
+
+def restates_reference(answer: str, reference: str, question: str, p: RubricParams) -> bool:
+    """The answer is the document's reference, said again (agent/grading/reference.py's unit overlap)."""
+    if not reference or reference_units(reference, question) < p.restated_min_units:
+        return False
+    r = reference_features(answer, reference, question)
+    if r["ref_recall"] < p.restated_recall or r["ref_clause_min"] < p.restated_clause_min:
+        return False
+    claims = split_claims(answer)
+    said = sum(len(c.text) for c in claims if said_in_reference(c.text, reference))
+    return said >= p.restated_verbatim * sum(len(c.text) for c in claims)
 
 
 def _interp(x: float, curve: tuple[tuple[float, float], ...]) -> float:

@@ -67,6 +67,9 @@ def cjk_ratio(text: str) -> float:
     return cjk / (cjk + words) if cjk + words else 0.0
 
 
+_PREDICATE = re.compile(r"(更|较|擅长|调整|规避|建模|依赖|适合|不稳|[强弱高低快慢大小]$)")
+
+
 def is_keyword_list(answer: str) -> bool:
     """Terms separated by 、，/ or line breaks with no sentence structure ("RoPE、外推、旋转")."""
     text = answer.strip()
@@ -80,6 +83,8 @@ def is_keyword_list(answer: str) -> bool:
             return False
         cjk = sum(1 for ch in p if "\u4e00" <= ch <= "\u9fff")
         words = len(re.findall(r"[A-Za-z0-9][A-Za-z0-9\-_.]*", p))
+        if _PREDICATE.search(p):  # "Pre-LN 更稳定", "CNN 擅长局部特征", "归纳偏置弱": says something of a term
+            return False
         return cjk <= 8 and words <= 3 and content_chars(p) <= 24
 
     short = sum(1 for p in parts if term_like(p))

@@ -193,3 +193,25 @@ def test_an_english_misconception_is_found_in_an_english_claim_and_not_in_a_righ
     right = compute(q, "LayerNorm normalizes over the features of each token. BatchNorm normalizes each feature "
                        "across the batch, which is unstable for small batches.", EN_CTX, idf)
     assert not right.misconceptions
+
+
+def test_a_claim_word_for_word_in_the_reference_is_never_a_misconception() -> None:
+    from agent.grading.reference import said_in_reference
+
+    ref = "Decoder 通过 cross-attention 与 Encoder 交互。其中 Query 来自 Decoder，Key 和 Value 来自 Encoder 的输出。"
+    assert said_in_reference("其中 query 来自 decoder, key 和 value 来自 encoder 的输出", ref)  # case, spaces, punctuation
+    assert not said_in_reference("其中 Query 来自 Encoder，Key 和 Value 来自 Decoder 的输出", ref)  # same words, swapped
+    assert not said_in_reference("来自", ref)  # too short to say anything
+    # a passage the material marks as a mistake of the document is not exempt
+    assert said_in_reference("Decoder 通过 cross-attention 与 Encoder 交互", ref, errors=("Key 和 Value",))
+    assert not said_in_reference("其中 Query 来自 Decoder，Key 和 Value 来自 Encoder 的输出", ref, errors=("Key 和 Value",))
+    swap = Misconception(id="m1", text="cross-attention 里 Q 来自 encoder，K、V 来自 decoder", why="Q 来自 decoder",
+                         point="k1")
+    ctx = GradingContext(points=(ReferencePoint(id="k1", text="Query 来自 Decoder，Key 和 Value 来自 Encoder 的输出"),),
+                         misconceptions=(swap,), reference_text=ref)
+    idf = IdfTable([ref, swap.text, "注意力 维度 方差"])
+    q = "Encoder 和 Decoder 如何交互？"
+    recited = compute(q, "其中 Query 来自 Decoder，Key 和 Value 来自 Encoder 的输出。", ctx, idf)
+    swapped = compute(q, "其中 Query 来自 Encoder，Key 和 Value 来自 Decoder 的输出。", ctx, idf)
+    assert not recited.misconceptions
+    assert swapped.misconceptions and swapped.misconceptions[0].misconception.id == "m1"

@@ -47,6 +47,47 @@ def test_keyword_list_is_capped(ex: Examiner) -> None:
     assert "keyword_list" in g.flags and g.score <= 4.0
 
 
+@pytest.mark.parametrize("answer", ["Pre-LN 更稳定易收敛；Post-LN 峰值更高但不稳，现代模型多用 Pre-LN/RMSNorm。",
+                                    "Transformer 建模全局关系，归纳偏置弱；CNN 擅长局部特征，归纳偏置强，对数据需求更低。"])
+def test_short_sentences_that_say_something_of_each_term_are_not_a_keyword_list(answer: str) -> None:
+    from agent.grading.signals import is_keyword_list
+
+    assert not is_keyword_list(answer)
+    assert is_keyword_list("梯度裁剪、RoPE offset、分块输入、SDPA。")
+
+
+def test_the_documents_own_reference_restated_earns_the_reference_grade(ex: Examiner) -> None:
+    items = {i.source.ref: i for i in ex.kb.ensure_built().items}
+    item = items["004:14"]  # "Query 来自 Decoder，Key 和 Value 来自 Encoder": every word of a misconception, swapped
+    ctx = ex.context(item)
+    recited = ex.rubric.grade(item, item.reference_answer, ctx)
+    assert recited.score >= 8.0 and "reference_restated" in recited.flags and "misconception" not in recited.flags
+    swapped = item.reference_answer.replace("Query 来自 Decoder", "Query 来自 Encoder").replace(
+        "Value 来自 Encoder", "Value 来自 Decoder")
+    wrong = ex.rubric.grade(item, swapped, ctx)
+    assert "reference_restated" not in wrong.flags and "misconception" in wrong.flags and wrong.score <= 3.5
+    # a clause turned round that no misconception names is not a restatement either
+    dropout = items["000:8"]
+    turned = dropout.reference_answer.replace("训练时启用，推理时要关闭", "训练时关闭，推理时要启用")
+    assert turned != dropout.reference_answer
+    assert "reference_restated" not in ex.rubric.grade(dropout, turned, ex.context(dropout)).flags
+    # a reference the material marks as partly wrong (004:9: "RoPE：支持旋转不变性") is not the full answer
+    flawed = items["004:9"]
+    assert flawed.reference_errors
+    assert "reference_restated" not in ex.rubric.grade(flawed, flawed.reference_answer, ex.context(flawed)).flags
+
+
+def test_no_bundled_reference_states_one_of_its_own_misconceptions(ex: Examiner) -> None:
+    """Grading material that calls the document's own answer a misconception is wrong material."""
+    flagged = []
+    for item in ex.kb.ensure_built().items:
+        if item.reference_answer and item.misconceptions:
+            g = ex.rubric.grade(item, item.reference_answer, ex.context(item))
+            if "misconception" in g.flags:
+                flagged.append((item.source.ref, [m.claim for m in g.misconceptions]))
+    assert not flagged
+
+
 @pytest.mark.parametrize("answer", ["", "不知道", "跳过", "skip", "emmm 没准备这个", "这题不会，下一题吧", "……"])
 def test_empty_answers_score_zero(ex: Examiner, answer: str) -> None:
     g = grade(ex, answer)

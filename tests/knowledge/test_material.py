@@ -87,6 +87,17 @@ def test_every_bank_question_has_reviewed_material_applied(kb) -> None:  # type:
         assert i.section and i.source.title and not i.source.title.endswith(".txt")
     mats = [m for f in bundled_material_files() for m in load_material_file(f).items]
     assert all(m.provenance.reviewed_by for m in mats), "every item checked by a second pass"
+    # every passage marked wrong is in the document's reference, word for word (else it would be dropped)
+    by_ref = {i.source.ref: i for i in items}
+    marked = {m.ref: m.reference_errors for m in mats if m.reference_errors}
+    assert marked and all(by_ref[ref].reference_errors == errs for ref, errs in marked.items())
+
+
+def test_a_reference_error_that_is_not_in_the_reference_is_dropped(kb) -> None:  # type: ignore[no-untyped-def]
+    item = next(i for i in kb.ensure_built().items if i.source.ref == "004:9")
+    bare = item.model_copy(update={"key_points": (), "reference_errors": ()})
+    mat = ItemMaterial.model_validate_json(line(question=item.question, reference_errors=["ALiBi：推理友好", "不在参考里的话"]))
+    assert apply_material(bare, mat).reference_errors == ("ALiBi：推理友好",)
 
 
 def test_material_for_another_wording_is_not_applied(kb) -> None:  # type: ignore[no-untyped-def]
