@@ -7,7 +7,7 @@ Candidate lines (from the authoring brief):
     {"ref": "003:42", "point": "k4", "en": [...]}              English wordings of a key point
 Review lines (second pass): {"ref": "003:42", "id": "m5" | "point": "k4", "drop": ["wording", ...]}.
 
-A misconception wording is kept only if it (1) is 4–100 characters, (2) is not already the text or an alias,
+A misconception wording is kept only if it (1) is 4–100 characters (an English one up to 160, as a misconception's text), (2) is not already the text or an alias,
 (3) keeps words that set it apart from the right point (else the grader could not tell it from the point),
 and (4) is not stated (the grader's own ``support`` ≥ 0.5, in order for English wordings) by any sentence of the item's right texts: its key
 points and their aliases, the document's reference, its excellent / own_words / good exemplars. A key-point
@@ -118,7 +118,7 @@ def main() -> int:
                 for wording in [*cand.get("zh", []), *english]:
                     wording = str(wording).strip()
                     why = None
-                    if not 4 <= len(wording) <= 100:
+                    if not 4 <= len(wording) <= (160 if is_latin(wording) else 100):
                         why = "length"
                     elif known(mis, wording):
                         why = "duplicate"
