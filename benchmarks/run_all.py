@@ -31,6 +31,7 @@ def main() -> None:
     for split in ("dev", "test"):
         run([mianshi, "eval", "agreement", str(ROOT / "eval/datasets/gold.jsonl"), "--split", split])
     run([py, "grading_agreement.py", "--split", "test"])
+    run([py, "reference_answers.py"])
     run([py, "eval_throughput.py"])
     if full:
         run([py, "eval_workers.py", "--answers", "20000"])
