@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 _CLAIM = re.compile(r"[^。！？!?\n；;]+")
-_NEGATION = re.compile(r"(不是|并不|并非|没有|不会|不能|无法|不需要|无需|不用|不必|而非|\bnot\b|\bno\b|\bnever\b|n't\b|\bwithout\b)",
+_NEGATION = re.compile(r"(不是|并不|并非|没有|不会|不能|无法|不需要|无需|不用|不必|而非|不等于|不等同|不同于|不意味着|不代表|\bnot\b|\bno\b|\bnever\b|n't\b|\bwithout\b)",
                        re.I)
 _HEDGE = re.compile(r"(可能|好像|大概|也许|应该是|不太确定|我猜|记不清|似乎|差不多吧|\bmaybe\b|\bprobably\b|\bi think\b|"
                     r"\bi guess\b|\bnot sure\b)", re.I)

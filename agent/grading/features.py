@@ -33,7 +33,7 @@ from agent.grading.neighbours import (
     knn,
     wrong_margin,
 )
-from agent.grading.ordered import is_latin, ordered_support
+from agent.grading.ordered import is_latin, order_kept, ordered_support
 from agent.grading.reference import reference_conflicts, reference_features, said_in_reference
 from agent.grading.signals import cjk_ratio, content_chars, has_depth, is_keyword_list
 from knowledge.embeddings import Embedder
@@ -174,6 +174,11 @@ def _slot_hits(slots: tuple[Slot, ...], answer: str) -> list[SlotHit]:
 
 # --------------------------------------------------------------------------------------------
 # --------------------------------------------------------------------------------------------
+ORDER_MARGIN = 0.15
+"""A Chinese wording of a misconception is not stated by a claim that keeps the linked point's word order
+this much better than the wording's."""
+
+
 def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embedder: Embedder | None = None,
             exclude_exemplar: str | None = None, relevance: float | None = None) -> Features:
     """All features of one answer. ``exclude_exemplar`` leaves one exemplar out of the neighbours
@@ -228,6 +233,7 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
             distinct = _distinct_words(text, right_words, question_tokens)
             wordings.append((text, distinct, math.fsum(idf.weight(t) for t in distinct), is_latin(text)))
         right_en = [a for a in (linked.aliases if linked else ()) if is_latin(a) and len(a.split()) >= 3]
+        right_zh = [t for t in ((linked.text, *linked.aliases) if linked else ()) if not is_latin(t)]
         decided = [s for s in ctx.slots if m.point and s.point == m.point]
         core = linked is None or linked.weight >= top_weight
         for c, ct, english, said in zip(claims, claim_tokens, claim_english, in_reference, strict=True):
@@ -236,6 +242,7 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
             if any(_slot_says_right(s, c.text) for s in decided):
                 continue  # the deterministic check on this point finds the claim right (A=Q−V is not "A=V−Q")
             right_sup: float | None = None
+            right_order: float | None = None
             strongest = 0.0
             for text, distinct, dist_total, latin in wordings:
                 if latin and not english:
@@ -244,6 +251,12 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
                           else support(text, ct, c.text, question_tokens, idf))
                 if stated < 0.3:
                     continue
+                if not latin and right_zh:
+                    # the same words in the right point's order are the right point ("swap" misconceptions)
+                    if right_order is None:
+                        right_order = max(o for n, o in (order_kept(r, c.text, idf) for r in right_zh))
+                    if right_order >= order_kept(text, c.text, idf)[1] + ORDER_MARGIN:
+                        continue
                 if right_sup is None:
                     right_sup = support(linked.text, ct, c.text, question_tokens, idf) if linked else 0.0
                     if english:

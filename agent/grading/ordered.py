@@ -53,6 +53,23 @@ def _lcs_weight(a: tuple[str, ...], b: tuple[str, ...], weights: list[float]) ->
     return prev[-1]
 
 
+MIN_SHARED = 3
+"""Order is compared on at least this many tokens a text shares with the claim."""
+
+
+def order_kept(text: str, claim: str, idf: IdfTable) -> tuple[int, float]:
+    """(shared tokens, 0–1): of the tokens ``text`` shares with the claim, the IDF share a longest common
+    subsequence keeps — 1.0 when the claim says them in the text's order. A swap ("把权重的离群值迁移到激活"
+    against "把激活的离群值迁移到权重") shares every token and keeps few of them in order."""
+    c = ordered_tokens(claim)
+    shared = tuple(t for t in ordered_tokens(text) if t in c)
+    if len(shared) < MIN_SHARED:
+        return len(shared), 0.0
+    weights = [idf.weight(t) for t in shared]
+    total = math.fsum(weights)
+    return len(shared), (_lcs_weight(shared, c, weights) / total if total > 0 else 0.0)
+
+
 def ordered_support(wording: str, claim: str, question_tokens: frozenset[str], idf: IdfTable) -> float:
     """How much of an English ``wording`` the claim states, in its order and about its subject (0–1).
     Words of the question count for nothing, except that the subject may be one ("BERT is …")."""

@@ -3,7 +3,7 @@ claim (and their margin against the right point), slots, exemplar neighbours, ec
 
 from __future__ import annotations
 
-from agent.grading.claims import antonym_swap, hedges, negated, split_claims
+from agent.grading.claims import antonym_swap, hedges, negated, negates_near, split_claims
 from agent.grading.coverage import IdfTable
 from agent.grading.features import FEATURES, bigram_cosine, compute, knn
 from agent.grading.model import GradingContext, ReferencePoint
@@ -215,3 +215,31 @@ def test_a_claim_word_for_word_in_the_reference_is_never_a_misconception() -> No
     swapped = compute(q, "其中 Query 来自 Encoder，Key 和 Value 来自 Decoder 的输出。", ctx, idf)
     assert not recited.misconceptions
     assert swapped.misconceptions and swapped.misconceptions[0].misconception.id == "m1"
+
+
+def test_a_claim_in_the_right_points_word_order_does_not_state_a_swapped_misconception() -> None:
+    from agent.grading.ordered import order_kept
+
+    right = "SmoothQuant 把激活的离群值通过缩放迁移到权重上"
+    swapped = "SmoothQuant 是把权重的离群值迁移到激活上"
+    idf = IdfTable([right, swapped, "量化 误差 舍入", "注意力 维度 方差"])
+    assert abs(order_kept(right, right, idf)[1] - 1.0) < 1e-9
+    assert order_kept(swapped, right, idf)[1] < 0.9  # every word shared, not in the same order
+    assert order_kept("量化误差", right, idf)[0] < 3  # too little in common to compare order
+    ctx = GradingContext(points=(ReferencePoint(id="k1", text=right, weight=2),),
+                         misconceptions=(Misconception(id="m1", text=swapped, why="是激活的离群值迁移到权重", point="k1"),))
+    q = "SmoothQuant 做了什么？"
+    assert not compute(q, "SmoothQuant 把激活的离群值通过缩放迁移到权重上，使 W8A8 可行。", ctx, idf).misconceptions
+    assert compute(q, "SmoothQuant 把权重的离群值迁移到激活上，使 W8A8 可行。", ctx, idf).misconceptions
+
+
+def test_a_claim_that_denies_the_misconception_does_not_state_it() -> None:
+    ctx = GradingContext(points=(ReferencePoint(id="k1", text="off-policy 指采样策略与被优化策略不同", weight=2),),
+                         misconceptions=(Misconception(id="m1", text="off-policy 就是 offline RL", why="二者不同", point="k1"),))
+    idf = IdfTable(["off-policy offline RL 策略", "注意力 维度 方差"])
+    q = "on-policy 和 off-policy 的区别？"
+    denied = compute(q, "off-policy 不等于 offline RL，也可以在线采样。", ctx, idf).misconceptions
+    stated = compute(q, "off-policy 就是 offline RL，用离线数据训练。", ctx, idf).misconceptions
+    assert stated and (not denied or denied[0].strength < 0.5 * stated[0].strength)
+    for cue in ("不等于", "不同于", "不意味着", "不代表"):
+        assert negates_near(f"off-policy {cue} offline RL", ["offline"])
