@@ -39,10 +39,10 @@ def fold_of(group: str) -> int:
 
 
 def _inputs_hash(gold: Path) -> str:
-    """What the training rows' features depend on: the grader's code, the material, the gold file."""
+    """What the training rows depend on: the grader's code, the material, how rows are collected, the gold file."""
     h = hashlib.sha256()
     for p in sorted([*(ROOT / "agent" / "grading").glob("*.py"), *(ROOT / "knowledge" / "data" / "rubrics").glob("*.jsonl"),
-                     *(ROOT / "knowledge").glob("*.py"), gold]):
+                     *(ROOT / "knowledge").glob("*.py"), ROOT / "eval" / "train_grader.py", gold]):
         h.update(p.read_bytes())
     return h.hexdigest()
 

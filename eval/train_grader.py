@@ -1,7 +1,9 @@
 """Train the calibrated grader (agent/grading/calibrated.py) reproducibly.
 
 Training data, and nothing else: the authored exemplars of every bank item (each scored with itself
-left out of the neighbours) and the **dev** split of the gold set. The test split is never read here.
+left out of the neighbours), each such item's own reference said back word for word (label
+``REFERENCE_LABEL``: RUBRIC step 3 — the document's answer covers its points, c = 1 → 8.0; weighted as an
+exemplar) and the **dev** split of the gold set. The test split is never read here.
 Two models are fitted on the same rows: one with the items' authored material, one with the material
 stripped to what a document's reference gives (for user documents without material). The ridge
 strength is chosen by cross-validation over questions. Same inputs → the same file, bit for bit.
@@ -18,7 +20,9 @@ import numpy as np
 
 from agent.examiner import Examiner
 from agent.grading.calibrated import ModelSet, TrainingRow, fit
+from agent.grading.context import reference_of
 from agent.grading.model import GradingContext
+from agent.grading.rubric import RubricParams
 from agent.grading.signals import is_empty, strip_injection
 from eval.labelled import LabelledRow, load_labelled
 from knowledge.schema import QuestionItem
@@ -28,6 +32,9 @@ EXEMPLAR_WEIGHTS = (0.03, 0.1, 0.3)
 """Exemplar rows count less than gold dev rows: an exemplar's neighbours are the other exemplars of its own
 item, written to differ from it, so its neighbour features are less like a real answer's. How much less
 (and the ridge strength) is chosen by cross-validation over questions on the gold dev rows."""
+REFERENCE_LABEL = RubricParams().restated_floor
+"""The grade of the document's own reference restated (RUBRIC step 3: 8.0). Not for items whose material marks
+passages of the reference wrong (``reference_errors``)."""
 WRONG_KINDS = {"fluent_wrong", "wrong", "fluent_wrong_refwords", "english_wrong"}
 RIGHT_KINDS = {"excellent", "own_words", "good", "reference_recited"}
 
@@ -64,6 +71,10 @@ def collect_rows(examiner: Examiner, gold: Sequence[LabelledRow],
     for it in items:
         for n, e in enumerate(it.exemplars):
             jobs.append((it, e.answer, e.score, e.kind, f"exemplar:{it.source.ref}:{n}", e.answer, 1.0, True))
+        reference = reference_of(it)
+        if reference and not it.reference_errors:
+            jobs.append((it, reference, REFERENCE_LABEL, "reference_recited", f"exemplar:{it.source.ref}:reference", "",
+                         1.0, True))
     for r in gold:
         target = by_ref.get(r.question_ref or "")
         if target is None or r.kind in ("empty", "offbank"):

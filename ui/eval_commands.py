@@ -352,7 +352,7 @@ def train_grader_command(
     out_file: Annotated[Path | None, typer.Option("--out", help=cn("模型文件写到哪里（默认覆盖随包发布的 "
         "agent/grading/data/grader_model.json）"), show_default=False)] = None,
 ) -> None:
-    """训练离线评分器的校准模型：用题库中编写好的分级示例答案 + 金标集的 dev 划分，结果可逐字节复现。"""
+    """训练离线评分器的校准模型：用题库中编写好的分级示例答案、各题自己的参考答案（按 8.0 分）+ 金标集的 dev 划分，结果可逐字节复现。"""
     from agent.grading.calibrated import model_path
     from eval.train_grader import train
 
@@ -372,7 +372,7 @@ def train_grader_command(
         n = save_vectors(vectors_path(), examiner.kb.bank().items, examiner.kb.embedder)
         out.print(f"已写入评分材料向量 {n} 条：{escape(str(vectors_path()))}")
     m = report.models.authored
-    out.print(f"已写入 {escape(str(target))}：示例答案 {report.exemplar_rows} 条 + 金标 dev {report.gold_rows} 条，"
+    out.print(f"已写入 {escape(str(target))}：示例答案与参考答案 {report.exemplar_rows} 条 + 金标 dev {report.gold_rows} 条，"
               f"ridge={report.ridge:g}，示例答案权重 {report.exemplar_weight:g}，交叉验证 MAE={report.cv_mae:.3f}，错误说法阈值 {m.misconception_at:.3f}，"
               f"训练数据哈希 {m.training_hash}")
 
