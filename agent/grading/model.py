@@ -34,7 +34,7 @@ FLAGS = {
     "unverified_evidence": "大模型引用的原文在回答中找不到，已忽略",
     "llm_fallback": "大模型评分失败，已改用离线评分",
     "hint_used": "使用了提示，分数有上限",
-    "reference_restated": "回答复述了题库的参考答案，按参考答案给分",
+    "reference_restated": "回答复述了题库的参考答案，按参考答案给分（至少 8 分；讲清还缺的要点可以更高）",
 }
 
 

@@ -257,7 +257,7 @@ FLAGS_EN = {
     "derived_material": "no authored grading material: graded on the reference text",
     "llm_clamped": "the LLM's score disagreed with its own verdicts and was bounded",
     "unverified_evidence": "a quote from the LLM was not in the answer and was dropped",
-    "reference_restated": "restates the bank's reference answer: graded as the reference",
+    "reference_restated": "restates the bank's reference answer: graded as the reference (at least 8; the missing points earn more)",
 }
 
 
