@@ -33,7 +33,7 @@ from agent.grading.neighbours import (
     knn,
     wrong_margin,
 )
-from agent.grading.ordered import is_latin, order_kept, ordered_support
+from agent.grading.ordered import is_latin, order_kept, ordered_support, ordered_tokens
 from agent.grading.reference import reference_conflicts, reference_features, said_in_reference
 from agent.grading.signals import cjk_ratio, content_chars, has_depth, is_keyword_list
 from knowledge.embeddings import Embedder
@@ -174,6 +174,21 @@ def _slot_hits(slots: tuple[Slot, ...], answer: str) -> list[SlotHit]:
 
 # --------------------------------------------------------------------------------------------
 # --------------------------------------------------------------------------------------------
+_CONSEQUENCE = re.compile(r"[，,；;]\s*(?:所以|因此|因而|从而|于是|这样)")
+MIN_HEAD_CHARS = 8
+
+
+def _with_heads(wordings: tuple[str, ...]) -> list[str]:
+    """The wordings, plus the head of each that states a wrong claim and then its consequence ("Decoder-only 的注意力
+    是双向的，所以理解能力更强" → "Decoder-only 的注意力是双向的"): the claim alone is the mistake."""
+    out = list(wordings)
+    for w in wordings:
+        m = _CONSEQUENCE.search(w)
+        if m and content_chars(w[:m.start()]) >= MIN_HEAD_CHARS and w[:m.start()] not in out:
+            out.append(w[:m.start()])
+    return out
+
+
 ORDER_MARGIN = 0.15
 """A Chinese wording of a misconception is not stated by a claim that keeps the linked point's word order
 this much better than the wording's."""
@@ -229,9 +244,11 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
         # each wording of the misconception (its text, its aliases — other words, English) with the words that
         # set that wording apart from the right point: what makes it wrong
         wordings = []
-        for text in (m.text, *m.aliases):
+        full = (m.text, *m.aliases)
+        for text in _with_heads(full):
             distinct = _distinct_words(text, right_words, question_tokens)
-            wordings.append((text, distinct, math.fsum(idf.weight(t) for t in distinct), is_latin(text)))
+            subject = ordered_tokens(text)[0] if text not in full and ordered_tokens(text) else None
+            wordings.append((text, distinct, math.fsum(idf.weight(t) for t in distinct), is_latin(text), subject))
         right_en = [a for a in (linked.aliases if linked else ()) if is_latin(a) and len(a.split()) >= 3]
         right_zh = [t for t in ((linked.text, *linked.aliases) if linked else ()) if not is_latin(t)]
         decided = [s for s in ctx.slots if m.point and s.point == m.point]
@@ -244,9 +261,11 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
             right_sup: float | None = None
             right_order: float | None = None
             strongest = 0.0
-            for text, distinct, dist_total, latin in wordings:
+            for text, distinct, dist_total, latin, subject in wordings:
                 if latin and not english:
                     continue  # English wordings are matched in order, against English claims only
+                if subject is not None and subject not in ordered_tokens(c.text):
+                    continue  # a head alone says little: only of its own subject
                 stated = (ordered_support(text, c.text, question_tokens, idf) if latin
                           else support(text, ct, c.text, question_tokens, idf))
                 if stated < 0.3:

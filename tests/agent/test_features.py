@@ -243,3 +243,20 @@ def test_a_claim_that_denies_the_misconception_does_not_state_it() -> None:
     assert stated and (not denied or denied[0].strength < 0.5 * stated[0].strength)
     for cue in ("不等于", "不同于", "不意味着", "不代表"):
         assert negates_near(f"off-policy {cue} offline RL", ["offline"])
+
+
+def test_a_claim_that_states_a_misconception_without_its_consequence_still_states_it() -> None:
+    from agent.grading.features import _with_heads
+
+    mis = "Decoder-only 的注意力是双向的，所以理解能力更强"
+    assert _with_heads((mis,)) == [mis, "Decoder-only 的注意力是双向的"]
+    assert _with_heads(("短，所以很长的后果",)) == ["短，所以很长的后果"]  # a head too short to be a claim
+    ctx = GradingContext(points=(ReferencePoint(id="k1", text="decoder-only 用因果注意力，每个位置只看左侧", weight=2),),
+                         misconceptions=(Misconception(id="m1", text=mis, why="decoder-only 是单向的因果注意力", point="k1"),))
+    idf = IdfTable([mis, "decoder-only 因果注意力 左侧", "注意力 维度 方差", "训练 推理 显存"])
+    q = "为什么现在的大模型多是 decoder-only？"
+    stated = compute(q, "而且 decoder-only 的注意力是双向的，每个位置能看到整个序列，所以效果更好。", ctx, idf)
+    assert stated.misconceptions and stated.misconceptions[0].strength >= 0.4
+    # the head alone is matched only about its own subject
+    other = compute(q, "双向注意力矩阵更容易低秩，表达能力可能受限。", ctx, idf)
+    assert not other.misconceptions or other.misconceptions[0].strength < 0.3
