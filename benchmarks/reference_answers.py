@@ -13,6 +13,7 @@ from common import BENCH_HOME, built_kb, machine
 
 from agent.examiner import Examiner
 from agent.grading.rubric import VERSION
+from eval.simulate import persona_answer
 
 
 def main() -> None:
@@ -24,7 +25,7 @@ def main() -> None:
         ctx = ex.context(item)
         if not ctx.points or ctx.borrowed:
             continue  # 002's questions have no answer of their own
-        answer = item.reference_answer or "；".join(p.text for p in ctx.points) + "。"
+        answer = persona_answer("strong", item, item, 0, [p.text for p in ctx.points])
         g = ex.rubric.grade(item, answer, ctx)
         per_doc[item.source.ref.split(":")[0]].append(g.score)
         if g.score < 8.4:

@@ -224,8 +224,7 @@ def apply_material(item: QuestionItem, material: ItemMaterial | None, origin: Ma
         return item
     points = tuple(KeyPoint(id=k.id, text=k.text, weight=k.weight, aliases=k.aliases, probe=k.probe)
                    for k in material.key_points)
-    reference = item.reference_answer or "；".join(k.text for k in item.key_points)
-    errors = tuple(e for e in material.reference_errors if _norm(e) in _norm(reference))
+    errors = tuple(e for e in material.reference_errors if _norm(e) in _norm(item.document_reference()))
     return item.model_copy(update={"key_points": points, "slots": material.slots, "reference_errors": errors,
                                    "document_points": tuple(k.text for k in item.key_points),
                                    "misconceptions": material.misconceptions, "exemplars": material.exemplars,

@@ -127,6 +127,10 @@ class QuestionItem(Frozen):
     source: SourceRef
     related: tuple[str, ...] = ()
 
+    def document_reference(self) -> str:
+        """The document's own reference: its answer text, else its own key points joined (003's 考点)."""
+        return self.reference_answer or "；".join(self.document_points or [k.text for k in self.key_points])
+
     @property
     def topic_label(self) -> str:
         return topic_label(self.topic)

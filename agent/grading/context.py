@@ -17,7 +17,7 @@ def cite(item: QuestionItem) -> str:
 
 def reference_of(item: QuestionItem) -> str:
     """The document's own reference: its answer text, else its own key points (003's 考点)."""
-    return item.reference_answer or "；".join(item.document_points or [k.text for k in item.key_points])
+    return item.document_reference()
 
 
 def _material(item: QuestionItem) -> dict[str, Any]:

@@ -89,6 +89,9 @@ class Features:
     misconceptions: list[MisconceptionHit] = field(default_factory=list)
     slots: list[SlotHit] = field(default_factory=list)
     conflicts: list[ReferenceConflict] = field(default_factory=list)
+    verbatim_share: float = 0.0
+    """Share of the answer's claims (by length) that are word for word in the reference (1.0 with no claims);
+    not a model feature: the grader's `reference_restated` rule reads it."""
 
     def vector(self) -> np.ndarray:
         return np.array([self.values.get(n, 0.0) for n in FEATURES], dtype=np.float64)
@@ -237,6 +240,9 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
     candidates: list[MisconceptionHit] = []
     in_reference = [bool(ctx.reference_text) and said_in_reference(c.text, ctx.reference_text, ctx.reference_errors)
                     for c in claims]
+    claim_chars = sum(len(c.text) for c in claims)
+    f.verbatim_share = (sum(len(c.text) for c, said in zip(claims, in_reference, strict=True) if said) / claim_chars
+                        if claim_chars else 1.0)
     for m in ctx.misconceptions:
         linked = by_id.get(m.point) if m.point else None
         point_text = linked.text if linked else " ".join(pt.text for pt in ctx.points)
@@ -273,7 +279,7 @@ def compute(question: str, answer: str, ctx: GradingContext, idf: IdfTable, embe
                 if not latin and right_zh:
                     # the same words in the right point's order are the right point ("swap" misconceptions)
                     if right_order is None:
-                        right_order = max(o for n, o in (order_kept(r, c.text, idf) for r in right_zh))
+                        right_order = max(order_kept(r, c.text, idf)[1] for r in right_zh)
                     if right_order >= order_kept(text, c.text, idf)[1] + ORDER_MARGIN:
                         continue
                 if right_sup is None:

@@ -18,12 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from agent.grading.calibrated import CORE_CAP, SIDE_CAP, ModelSet, load_models
-from agent.grading.claims import split_claims
 from agent.grading.coverage import IdfTable, canonical_tokens, point_coverage
 from agent.grading.features import Features, PointView, compute
 from agent.grading.feedback import write_feedback
 from agent.grading.model import Finding, Grade, GradingContext, KeyPointResult, verdict_for
-from agent.grading.reference import reference_features, reference_units, said_in_reference
+from agent.grading.reference import reference_units
 from agent.grading.relevance import RelevanceIndex
 from agent.grading.signals import (
     MAX_GRADED_CHARS,
@@ -174,7 +173,7 @@ class RubricGrader:
                 wrong_points = {w.point for w in wrong if w.point}
                 results = [r.model_copy(update={"verdict": "missed", "evidence": ""}) if r.id.split("/")[-1] in wrong_points
                            else r for r in results]
-            elif not ctx.retrieved and not ctx.reference_errors and restates_reference(answer, ctx.reference_text, question, p) and score < p.restated_floor:
+            elif restates_reference(f, ctx, question, p) and score < p.restated_floor:
                 score = p.restated_floor
                 flags = [fl for fl in flags if fl != "uncertain"] + ["reference_restated"]
                 confidence = max(confidence, min(ctx.match_confidence, 0.9))
@@ -256,16 +255,16 @@ class RubricGrader:
         return grade.model_copy(update={"feedback": write_feedback(grade, item)})
 
 
-def restates_reference(answer: str, reference: str, question: str, p: RubricParams) -> bool:
-    """The answer is the document's reference, said again (agent/grading/reference.py's unit overlap)."""
-    if not reference or reference_units(reference, question) < p.restated_min_units:
+def restates_reference(f: Features, ctx: GradingContext, question: str, p: RubricParams) -> bool:
+    """The answer is the item's own reference, said again: its reference features (agent/grading/reference.py's
+    unit overlap) and the share of its claims word for word in it. Not for retrieved passages or a reference the
+    material marks wrong in places."""
+    if (ctx.retrieved or ctx.reference_errors or not ctx.reference_text
+            or reference_units(ctx.reference_text, question) < p.restated_min_units):
         return False
-    r = reference_features(answer, reference, question)
-    if r["ref_recall"] < p.restated_recall or r["ref_clause_min"] < p.restated_clause_min:
-        return False
-    claims = split_claims(answer)
-    said = sum(len(c.text) for c in claims if said_in_reference(c.text, reference))
-    return said >= p.restated_verbatim * sum(len(c.text) for c in claims)
+    v = f.values
+    return (v["ref_recall"] >= p.restated_recall and v["ref_clause_min"] >= p.restated_clause_min
+            and f.verbatim_share >= p.restated_verbatim)
 
 
 def _interp(x: float, curve: tuple[tuple[float, float], ...]) -> float:
